@@ -1,0 +1,86 @@
+"""The IQOS BLE protocol as typed values: no I/O, shared by client and simulator."""
+
+from iqos.protocol.advertising import (
+    COMPANY_ID,
+    LEGACY_ADVERTISING_LIMIT,
+    Advertisement,
+    PairingState,
+    decode_manufacturer_payload,
+    manufacturer_payload,
+)
+from iqos.protocol.battery import BatteryInformation, CellReading
+from iqos.protocol.crc import crc8, crc16, record_checksum
+from iqos.protocol.errors import ProtocolError
+from iqos.protocol.registers import (
+    FirmwareVersion,
+    Register,
+    UsageCounter,
+    VibrationSettings,
+)
+from iqos.protocol.scp import (
+    ExtendedFrame,
+    ExtendedType,
+    Frame,
+    Node,
+    Reassembler,
+    ShortFrame,
+    decode_frame,
+    fragment,
+)
+from iqos.protocol.status import (
+    AmbientState,
+    AmbientTemperature,
+    ChargerState,
+    ChargerStatus,
+    ChargerSystemError,
+    DeviceStatus,
+    EndOfHeatReason,
+    HolderConnection,
+    HolderError,
+    HolderRecord,
+    HolderState,
+    HolderStatus,
+    HolderWarning,
+    LastSession,
+)
+
+__all__ = [
+    "COMPANY_ID",
+    "LEGACY_ADVERTISING_LIMIT",
+    "Advertisement",
+    "AmbientState",
+    "AmbientTemperature",
+    "BatteryInformation",
+    "CellReading",
+    "ChargerState",
+    "ChargerStatus",
+    "ChargerSystemError",
+    "DeviceStatus",
+    "EndOfHeatReason",
+    "ExtendedFrame",
+    "ExtendedType",
+    "FirmwareVersion",
+    "Frame",
+    "HolderConnection",
+    "HolderError",
+    "HolderRecord",
+    "HolderState",
+    "HolderStatus",
+    "HolderWarning",
+    "LastSession",
+    "Node",
+    "PairingState",
+    "ProtocolError",
+    "Reassembler",
+    "Register",
+    "ShortFrame",
+    "UsageCounter",
+    "VibrationSettings",
+    "crc8",
+    "crc16",
+    "decode_frame",
+    "decode_manufacturer_payload",
+    "fragment",
+    "manufacturer_payload",
+    "record_checksum",
+]

@@ -1,0 +1,99 @@
+"""What a client must know about each model: pure data, read from the `protocol`
+section of a device profile so that the client and the simulator share one source.
+
+Most of it is assumed (no capture of a 3.0 or 3.0 Multi is public); the profile
+marks each assumed value, and docs/protocol.md lists them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from iqos.protocol.errors import ProtocolError
+from iqos.protocol.scp import Node, ShortFrame
+
+
+class Capability(StrEnum):
+    HOLDER = "holder"
+    """A separate holder that charges in a pocket charger."""
+    FIND_MY = "find_my"
+    HAPTICS = "haptics"
+    LOCK = "lock"
+    BRIGHTNESS = "brightness"
+    CLOCK = "clock"
+    USAGE_COUNTERS = "usage_counters"
+    APP_RESET = "app_reset"
+    CODENTIFY = "codentify"
+
+
+@dataclass(frozen=True)
+class Command:
+    """A short frame the project had to invent, as a profile states it."""
+
+    node: Node
+    register: int
+    data: bytes = b""
+    write: bool = True
+
+    def frame(self) -> ShortFrame:
+        return ShortFrame(self.node, self.register, self.data, write=self.write)
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any], where: str) -> Command:
+        try:
+            node = Node(int(raw["node"]))
+            register = int(raw["register"])
+            data = bytes.fromhex(str(raw.get("data", "")))
+            write = bool(raw.get("write", True))
+        except (KeyError, ValueError, TypeError) as error:
+            raise ProtocolError(f"{where}: bad command {dict(raw)!r}: {error}") from None
+        return cls(node, register, data, write)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    key: str
+    """Profile name, e.g. `iqos-3-duo`."""
+    display_name: str
+    name_prefix: str
+    """Advertised local names start with this; it is how discovery tells models apart."""
+    model_number: str
+    """Device Information model number (0x2A24)."""
+    holders: int
+    """Holders that report in the battery and status frames (0 for one-piece devices)."""
+    sessions_per_charge: int
+    capabilities: frozenset[Capability]
+    reset: Command | None
+    codentify: Command | None
+
+    def supports(self, capability: Capability) -> bool:
+        return capability in self.capabilities
+
+    @classmethod
+    def from_mapping(cls, key: str, raw: Mapping[str, Any]) -> ModelSpec:
+        """Build from a profile's `protocol` section (already parsed YAML)."""
+        where = f"profile {key}: protocol"
+        try:
+            capabilities = frozenset(Capability(c) for c in raw.get("capabilities", []))
+            reset = raw.get("reset")
+            codentify = raw.get("codentify")
+            return cls(
+                key=key,
+                display_name=str(raw["display_name"]),
+                name_prefix=str(raw["name_prefix"]),
+                model_number=str(raw["model_number"]),
+                holders=int(raw["holders"]),
+                sessions_per_charge=int(raw["sessions_per_charge"]),
+                capabilities=capabilities,
+                reset=Command.from_mapping(reset, f"{where}.reset") if reset else None,
+                codentify=(
+                    Command.from_mapping(codentify, f"{where}.codentify") if codentify else None
+                ),
+            )
+        except KeyError as missing:
+            raise ProtocolError(f"{where}: missing key {missing}") from None
+        except (ValueError, TypeError) as error:
+            raise ProtocolError(f"{where}: {error}") from None
