@@ -131,11 +131,16 @@ class DeviceStatus:
     holder1: HolderRecord = field(default_factory=HolderRecord)
     holder2: HolderRecord = field(default_factory=HolderRecord)
     ambient_bit: Literal[2, 7] = 2
-    """Flag bit that announced the ambient byte: 2 normally, 7 in some builds."""
+    """Flag bit that announced the ambient byte: 2 normally, 7 in some builds.
+
+    Meaningless without an ambient byte, so it reads 2 then; equal frames compare equal.
+    """
 
     def __post_init__(self) -> None:
         if (self.charger is None) != (self.holder is None):
             raise ProtocolError("charger and holder states are one field: set both or neither")
+        if self.ambient is None:
+            object.__setattr__(self, "ambient_bit", 2)
 
     def encode(self) -> bytes:
         flags = 0
