@@ -1,0 +1,59 @@
+"""The tags a feature may carry, and what each one asks of a model or a target.
+
+`@needs:X` names a model capability (from the device profile) or a target
+ability; a scenario whose needs are not met is skipped with that reason, never
+silently. Domain tags group features in the report.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from iqos.protocol.model import Capability
+
+DOMAIN_TAGS = frozenset(
+    {"pairing", "reset", "diagnostics", "battery", "holder", "link", "settings", "notifications"}
+)
+
+
+class Ability(StrEnum):
+    """What a target (with its operator) can make happen, beyond what the client does."""
+
+    FAULT_INJECTION = "fault_injection"
+    """Set device faults on demand (errors, low battery, ambient temperature)."""
+    LINK_FAULTS = "link_faults"
+    """Make the device drop the link, stop answering, or corrupt answers."""
+    SIMULATED_TIME = "simulated_time"
+    """Let minutes pass in an instant (charging, heating sessions)."""
+    PHYSICAL_ACTIONS = "physical_actions"
+    """Remove or insert the holder, hold the button, heat and puff."""
+    SEVERAL_DEVICES = "several_devices"
+    """More than one device of a model at once."""
+
+
+NEEDS_PREFIX = "needs:"
+MODEL_PREFIX = "model:"
+
+
+def needs(tags: set[str]) -> set[str]:
+    return {tag[len(NEEDS_PREFIX) :] for tag in tags if tag.startswith(NEEDS_PREFIX)}
+
+
+def known_tag_problem(tag: str, model_keys: frozenset[str] | None = None) -> str | None:
+    """None for a known tag, else a sentence that says what is wrong with it."""
+    if tag in DOMAIN_TAGS:
+        return None
+    if tag.startswith(NEEDS_PREFIX):
+        name = tag[len(NEEDS_PREFIX) :]
+        known = {c.value for c in Capability} | {a.value for a in Ability}
+        if name in known:
+            return None
+        return f"unknown tag @{tag}: needs one of {', '.join(sorted(known))}"
+    if tag.startswith(MODEL_PREFIX):
+        if model_keys is None or tag[len(MODEL_PREFIX) :] in model_keys:
+            return None
+        return f"unknown tag @{tag}: models are {', '.join(sorted(model_keys))}"
+    return (
+        f"unknown tag @{tag}: use a domain tag ({', '.join(sorted(DOMAIN_TAGS))}), "
+        f"@{NEEDS_PREFIX}<capability or ability> or @{MODEL_PREFIX}<profile>"
+    )
