@@ -1,0 +1,152 @@
+"""The person at the bench, or a stand-in for one.
+
+On the hardware target a physical action ("remove the holder") cannot be done
+by software, so the harness asks an operator. A prompt operator asks a person
+at the terminal, even while pytest captures output; a scripted operator
+answers from a YAML file, so that a bench can be rehearsed unattended.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+
+ACTIONS: dict[str, str] = {
+    "enter_pairing_mode": "Put {device} into pairing mode (enable its Bluetooth).",
+    "remove_holder": "Remove the holder from the charger of {device}.",
+    "insert_holder": "Insert the holder into the charger of {device}.",
+    "hold_button": "Hold the button of {device} for {seconds} seconds, then release it.",
+    "start_heating": "Insert a stick into {device} and start heating.",
+    "puff": "Take {count} puffs on {device}.",
+    "end_heating": "End the heating session of {device} (remove the stick).",
+    "wait": "Wait {seconds} seconds with {device} left alone.",
+}
+"""Every physical action a step can ask for, as a person is told it."""
+
+
+class OperatorError(RuntimeError):
+    """The operator could not do what was asked, said so, or did not answer in time."""
+
+
+@dataclass(frozen=True)
+class Instruction:
+    action: str
+    device: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise OperatorError(f"no operator action {self.action!r}; known: {', '.join(ACTIONS)}")
+
+    @property
+    def text(self) -> str:
+        return ACTIONS[self.action].format(device=self.device, **self.parameters)
+
+
+class Operator(ABC):
+    """Carries out physical actions; keeps a log of them for the report."""
+
+    def __init__(self) -> None:
+        self.log: list[tuple[Instruction, str]] = []
+
+    async def perform(self, instruction: Instruction) -> None:
+        try:
+            outcome = await self._perform(instruction)
+        except OperatorError as error:
+            self.log.append((instruction, f"failed: {error}"))
+            raise
+        self.log.append((instruction, outcome))
+
+    @abstractmethod
+    async def _perform(self, instruction: Instruction) -> str:
+        """Do it, and say how it went in a few words; raise OperatorError if it failed."""
+
+
+def _no_suspension() -> AbstractContextManager[None]:
+    return contextlib.nullcontext()
+
+
+class PromptOperator(Operator):
+    """Asks a person at the terminal and waits for Enter (done) or 'f <reason>' (failed).
+
+    `suspend_capture` lifts pytest's output capture while the question is on
+    screen; the harness passes the capture manager's context.
+    """
+
+    def __init__(
+        self,
+        ask: TextIO | None = None,
+        answer: TextIO | None = None,
+        suspend_capture: Callable[[], AbstractContextManager[None]] = _no_suspension,
+        timeout: float = 600.0,
+    ) -> None:
+        super().__init__()
+        self._ask = ask or sys.stderr
+        self._answer = answer or sys.stdin
+        self._suspend_capture = suspend_capture
+        self._timeout = timeout
+
+    async def _perform(self, instruction: Instruction) -> str:
+        reply = (
+            await asyncio.wait_for(asyncio.to_thread(self._prompt, instruction), self._timeout)
+            if self._timeout
+            else await asyncio.to_thread(self._prompt, instruction)
+        )
+        if reply.lower().startswith("f"):
+            reason = reply[1:].strip() or "no reason given"
+            raise OperatorError(f"operator could not {instruction.text!r}: {reason}")
+        return "done"
+
+    def _prompt(self, instruction: Instruction) -> str:
+        with self._suspend_capture():
+            self._ask.write(
+                f"\n[operator] {instruction.text}\n  Enter = done, f <reason> = failed: "
+            )
+            self._ask.flush()
+            line = self._answer.readline()
+        if not line:
+            raise OperatorError("no operator at the terminal (standard input is closed)")
+        return line.strip()
+
+
+class ScriptedOperator(Operator):
+    """Answers from a YAML file: `answers: {action: done | "fail: reason"}` and an optional
+    `default`. An action with no answer and no default fails, so a script never
+    silently agrees to something it was not written for."""
+
+    def __init__(self, answers: dict[str, str], default: str | None = None) -> None:
+        super().__init__()
+        self._answers = answers
+        self._default = default
+
+    @classmethod
+    def from_file(cls, path: Path) -> ScriptedOperator:
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError) as error:
+            raise OperatorError(f"{path}: cannot read operator script: {error}") from None
+        if not isinstance(raw, dict) or not isinstance(raw.get("answers", {}), dict):
+            raise OperatorError(f"{path}: an operator script is a mapping with 'answers'")
+        answers = {str(k): str(v) for k, v in (raw.get("answers") or {}).items()}
+        unknown = sorted(set(answers) - set(ACTIONS))
+        if unknown:
+            raise OperatorError(f"{path}: answers: unknown actions {', '.join(unknown)}")
+        default = raw.get("default")
+        return cls(answers, None if default is None else str(default))
+
+    async def _perform(self, instruction: Instruction) -> str:
+        answer = self._answers.get(instruction.action, self._default)
+        if answer is None:
+            raise OperatorError(f"the operator script has no answer for {instruction.action!r}")
+        if answer.startswith("fail"):
+            raise OperatorError(answer.partition(":")[2].strip() or "scripted failure")
+        return f"scripted: {answer}"
