@@ -1,0 +1,91 @@
+"""What every target gives a scenario: devices to test, and hands to act on them.
+
+The steps never ask which target they run on. A target provides a
+`DeviceUnderTest` for a model; what a person would do to that device
+("remove the holder") goes through its `hands`, which are the simulator's
+control API on simulated targets and an operator on the bench. Real and
+simulated are two implementations of one interface, chosen by `--target`,
+never an `if simulated:` inside a step.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.tags import Ability
+from iqos.protocol.model import ModelSpec
+
+
+class TargetError(RuntimeError):
+    """The target cannot give what was asked (no such device, bench broken)."""
+
+
+class BenchBroken(TargetError):
+    """A failed transition left the bench unusable: the rest fail fast with this reason."""
+
+
+class Hands(ABC):
+    """Physical actions and fault injection on one device."""
+
+    @abstractmethod
+    async def act(self, action: str, **parameters: Any) -> None:
+        """Do one of harness.operator.ACTIONS to the device."""
+
+    @abstractmethod
+    async def inject(self, fault: str, **parameters: Any) -> None: ...
+
+    @abstractmethod
+    async def clear(self, fault: str) -> None: ...
+
+    @abstractmethod
+    async def set_battery(self, part: str, level: int) -> None:
+        """Bring the charger's or the holder's battery to `level` percent."""
+
+    @abstractmethod
+    async def pass_time(self, seconds: float) -> None: ...
+
+    @abstractmethod
+    async def snapshot(self) -> dict[str, Any] | None:
+        """The device's own view of its state, when the target can see it (None on a bench)."""
+
+
+@dataclass
+class DeviceUnderTest:
+    label: str
+    """How reports name the device: its bench name, or its simulated name."""
+    model: ModelSpec
+    address: str
+    name: str
+    """The local name it advertises."""
+    hands: Hands
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Target(ABC):
+    name: str
+    abilities: frozenset[Ability]
+
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def stop(self) -> None: ...
+
+    @abstractmethod
+    async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
+        """A device of `model` for this scenario, in pairing mode or already bonded elsewhere."""
+
+    @abstractmethod
+    async def release(self) -> None:
+        """End of scenario: forget this scenario's devices and bonds."""
+
+    @abstractmethod
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for IqosClient and discovery (backend, adapter, allowed addresses)."""
+
+    def missing_abilities(self, wanted: set[str]) -> set[str]:
+        return {name for name in wanted if name in Ability.__members__.values()} - {
+            ability.value for ability in self.abilities
+        }

@@ -1,0 +1,89 @@
+"""A record of what crossed the GATT link, decoded where the protocol allows.
+
+The client writes into it when given one; the harness attaches it to the
+report, so a failed scenario shows the exact frames and their meaning.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from iqos.protocol import BatteryInformation, DeviceStatus, ProtocolError, decode_frame
+from iqos.protocol.uuids import BATTERY_INFORMATION, DEVICE_STATUS, SCP_CONTROL_POINT
+
+
+class Direction(StrEnum):
+    WRITE = "app → device"
+    READ = "device → app (read)"
+    NOTIFY = "device → app (notify)"
+    EVENT = "event"
+
+
+_DECODERS = {
+    BATTERY_INFORMATION: BatteryInformation.decode,
+    DEVICE_STATUS: DeviceStatus.decode,
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: float
+    direction: Direction
+    characteristic: str
+    data: bytes
+    meaning: str
+
+
+@dataclass
+class Transcript:
+    entries: list[Entry] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+
+    def record(self, direction: Direction, characteristic: str, data: bytes) -> None:
+        self.entries.append(
+            Entry(
+                time.monotonic() - self.started,
+                direction,
+                characteristic,
+                bytes(data),
+                _meaning(characteristic, bytes(data)),
+            )
+        )
+
+    def note(self, text: str) -> None:
+        """A link event (connected, paired, disconnected) between frames."""
+        self.entries.append(Entry(time.monotonic() - self.started, Direction.EVENT, "", b"", text))
+
+    def render(self) -> str:
+        lines = []
+        for entry in self.entries:
+            if entry.direction is Direction.EVENT:
+                lines.append(f"{entry.at:8.3f}  -- {entry.meaning}")
+                continue
+            name = _NAMES.get(entry.characteristic, entry.characteristic)
+            lines.append(
+                f"{entry.at:8.3f}  {entry.direction:<22} {name:<20} {entry.data.hex(' ')}\n"
+                f"{'':10}{entry.meaning}"
+            )
+        return "\n".join(lines)
+
+
+_NAMES = {
+    SCP_CONTROL_POINT: "SCP control point",
+    BATTERY_INFORMATION: "battery information",
+    DEVICE_STATUS: "device status",
+}
+
+
+def _meaning(characteristic: str, data: bytes) -> str:
+    try:
+        if characteristic == SCP_CONTROL_POINT:
+            if data[:1] == b"\x01":
+                return "fragment (more follow)"
+            return repr(decode_frame(data))
+        decoder = _DECODERS.get(characteristic)
+        return repr(decoder(data)) if decoder else ""
+    except ProtocolError as error:
+        return f"malformed: {error.reason}"
