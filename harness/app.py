@@ -14,14 +14,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import pytest
+
 from harness.evidence import Evidence
 from harness.loop import SessionLoop
 from harness.targets.base import DeviceUnderTest, Target
 from iqos.client import IqosClient
 from iqos.discovery import DiscoveredDevice, discover
 from iqos.errors import IqosError
-from iqos.protocol import BatteryInformation, DeviceStatus
-from iqos.protocol.model import ModelSpec
+from iqos.diagnostics import Diagnostics, Finding
+from iqos.protocol import BatteryInformation, DeviceStatus, LastSession, PairingState
+from iqos.protocol.model import Capability, ModelSpec
 
 T = TypeVar("T")
 
@@ -39,8 +42,12 @@ class Heard:
 
 
 class App:
-    def __init__(self, loop: SessionLoop, target: Target, evidence: Evidence) -> None:
+    def __init__(
+        self, loop: SessionLoop, target: Target, evidence: Evidence, wanted: set[str]
+    ) -> None:
         self.loop = loop
+        self.wanted = wanted
+        self.report: Diagnostics | None = None
         self.target = target
         self.evidence = evidence
         self.devices: list[DeviceUnderTest] = []
@@ -63,10 +70,24 @@ class App:
         return self.loop.run(wrapped(), timeout)
 
     def provide(self, model: ModelSpec, pairing_mode: bool = True) -> DeviceUnderTest:
+        self._skip_unless_possible(model)
         device = self.run(self.target.provide(model, pairing_mode=pairing_mode))
         self.devices.append(device)
         self.evidence.watch(device)
+        self.run(self.evidence.snapshot_before(device))
         return device
+
+    def _skip_unless_possible(self, model: ModelSpec) -> None:
+        """Skip, with the reason, a scenario that this model or target cannot run."""
+        capabilities = {c.value for c in Capability}
+        lacking = sorted(
+            n for n in self.wanted if n in capabilities and not model.supports(Capability(n))
+        )
+        if lacking:
+            pytest.skip(f"{model.display_name} does not support {', '.join(lacking)}")
+        missing = sorted(self.target.missing_abilities(self.wanted))
+        if missing:
+            pytest.skip(f"the {self.target.name} target cannot do {', '.join(missing)}")
 
     def client(self, device: DeviceUnderTest | None = None) -> IqosClient:
         device = device or self.device
@@ -128,6 +149,58 @@ class App:
             return True
 
         return self.run(until(), timeout + 5.0)
+
+    def advertised_state(self) -> PairingState:
+        """What the device's advertising byte says right now (scans until it is seen)."""
+        self.scan()
+        found = next((d for d in self.found if d.address == self.device.address), None)
+        assert found is not None, f"{self.device.label} is not advertising"
+        return found.pairing_state
+
+    def assert_device_has_no_bonds(self) -> None:
+        assert self.advertised_state() is PairingState.PAIRING_MODE, (
+            f"{self.device.label} still advertises that it is bonded"
+        )
+        state = self.run(self.device.hands.snapshot())
+        if state is not None:
+            assert not state.get("bonds"), f"{self.device.label} still holds {state['bonds']}"
+
+    def _paired_client(self, repair: bool) -> IqosClient:
+        """The client, paired again first if the device lost its bond (after a reset)."""
+        client = self.client()
+        if repair and self.advertised_state() is PairingState.PAIRING_MODE:
+            self.run(client.forget())
+            self.run(client.pair())
+        return client
+
+    def diagnostics(self, repair: bool = False) -> Diagnostics:
+        self.report = self.run(self._paired_client(repair).diagnostics())
+        return self.report
+
+    def last_diagnostics(self, refresh: bool = False) -> Diagnostics:
+        if refresh or self.report is None:
+            return self.diagnostics()
+        return self.report
+
+    def finding(self, code: str) -> Finding:
+        report = self.last_diagnostics()
+        found = next((f for f in report.findings if f.code == code), None)
+        assert found is not None, f"no finding {code!r} in {[f.code for f in report.findings]}"
+        return found
+
+    def last_session(self, repair: bool = False) -> LastSession | None:
+        status = self.run(self._paired_client(repair).status())
+        return status.holder1.last_session
+
+    def device_is_vibrating(self) -> bool:
+        """Asked of the target: the simulator's state, or the operator's eyes on a bench."""
+        return self.run(self.device.hands.observe("vibrating"))
+
+    def sample(self, step: str) -> None:
+        self.run(self.evidence.sample(step))
+
+    def attach_evidence(self) -> None:
+        self.run(self.evidence.attach())
 
     def close(self) -> None:
         async def shut() -> None:

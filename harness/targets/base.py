@@ -47,6 +47,10 @@ class Hands(ABC):
     async def pass_time(self, seconds: float) -> None: ...
 
     @abstractmethod
+    async def observe(self, what: str) -> bool:
+        """Something only eyes can tell on a bench ("vibrating"); the simulator knows it."""
+
+    @abstractmethod
     async def snapshot(self) -> dict[str, Any] | None:
         """The device's own view of its state, when the target can see it (None on a bench)."""
 

@@ -1,0 +1,67 @@
+"""pytest wiring for the features: the --target and --bench switches, the one event
+loop of the session, the target, and a fresh app (client side) per scenario."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TARGETS = ("virtual", "bluez", "hardware")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("iqos-hil")
+    group.addoption(
+        "--target",
+        choices=TARGETS,
+        default=os.environ.get("IQOS_HIL_TARGET", "virtual"),
+        help="where the devices are: virtual (simulator on a bumble radio, default), "
+        "bluez (simulator on bless over BlueZ), hardware (devices listed in --bench)",
+    )
+    group.addoption(
+        "--bench",
+        type=Path,
+        default=None,
+        help="bench file (YAML) naming the devices and adapter of the hardware target",
+    )
+    group.addoption(
+        "--operator",
+        type=Path,
+        default=None,
+        help="operator script (YAML) answering the physical actions on the hardware target; "
+        "without it a person is asked at the terminal",
+    )
+    group.addoption(
+        "--capture-always",
+        action="store_true",
+        help="attach the btsnoop capture to every scenario, not only to failed ones",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--target") == "hardware" and config.getoption("--bench") is None:
+        raise pytest.UsageError("--target hardware needs --bench FILE (see docs/bench.md)")
+
+
+@pytest.fixture(scope="session")
+def session_loop() -> Iterator[Any]:
+    from harness.loop import SessionLoop
+
+    with SessionLoop() as loop:
+        yield loop
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest, session_loop: Any) -> Iterator[Any]:
+    from harness.targets import build_target
+
+    built = build_target(request.config)
+    session_loop.run(built.start(), timeout=600)
+    try:
+        yield built
+    finally:
+        session_loop.run(built.stop(), timeout=120)

@@ -1,0 +1,78 @@
+"""Feature wiring: the step library, a fresh app per scenario, capability skips and
+evidence. Step modules are imported here (pytest-bdd finds steps as fixtures)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from pytest_bdd.parser import Feature, Scenario, Step
+
+from harness.app import App
+from harness.evidence import Evidence
+from harness.loop import SessionLoop
+from harness.tags import DOMAIN_TAGS, MODEL_PREFIX, NEEDS_PREFIX
+from harness.targets.base import Target
+from scenarios.battery import *  # noqa: F403
+from scenarios.diagnostics import *  # noqa: F403
+from scenarios.holder import *  # noqa: F403
+from scenarios.link import *  # noqa: F403
+from scenarios.pairing import *  # noqa: F403
+from scenarios.reset import *  # noqa: F403
+from scenarios.settings import *  # noqa: F403
+
+
+@pytest.fixture
+def app(session_loop: SessionLoop, target: Target, request: pytest.FixtureRequest) -> Iterator[App]:
+    """The app for one scenario; its devices and bonds are gone when the scenario ends."""
+    scenario_app = App(session_loop, target, Evidence(), wanted=_needs(request.node))
+    request.node.stash[APP_KEY] = scenario_app
+    try:
+        yield scenario_app
+    finally:
+        scenario_app.close()
+
+
+APP_KEY = pytest.StashKey[App]()
+
+
+def _needs(item: pytest.Item) -> set[str]:
+    return {str(marker.args[0]) for marker in item.iter_markers("needs")}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs(name): a model capability or target ability")
+    config.addinivalue_line("markers", "model(key): a scenario about one model only")
+    for domain in sorted(DOMAIN_TAGS):
+        config.addinivalue_line("markers", f"{domain}: {domain} scenarios")
+
+
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Callable[..., Any] | None:
+    """`@needs:X` and `@model:K` become markers with an argument, so skips can read them."""
+    for prefix, marker in ((NEEDS_PREFIX, pytest.mark.needs), (MODEL_PREFIX, pytest.mark.model)):
+        if tag.startswith(prefix):
+            marked: Callable[..., Any] = marker(tag[len(prefix) :])(function)
+            return marked
+    return None
+
+
+def pytest_bdd_after_step(
+    request: pytest.FixtureRequest,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    step_func: Any,
+    step_func_args: dict[str, Any],
+) -> None:
+    scenario_app = request.node.stash.get(APP_KEY, None)
+    if scenario_app is not None:
+        scenario_app.sample(f"{step.keyword} {step.name}")
+
+
+def pytest_bdd_after_scenario(
+    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario
+) -> None:
+    scenario_app = request.node.stash.get(APP_KEY, None)
+    if scenario_app is not None:
+        scenario_app.attach_evidence()
