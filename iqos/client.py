@@ -1,0 +1,302 @@
+"""IqosClient: pair, read, diagnose, reset and configure one IQOS device over bleak.
+
+Only bleak's public API is used, so the same code drives a simulated device
+on the virtual radio and a real one on a bench adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from bleak import BleakClient
+from bleak.exc import BleakDeviceNotFoundError, BleakError
+
+from iqos.diagnostics import Diagnostics, findings
+from iqos.errors import (
+    BadAnswer,
+    BenchRefused,
+    DeviceNotFound,
+    Disconnected,
+    IqosError,
+    NotSupported,
+    OperationTimeout,
+    PairingRefused,
+)
+from iqos.protocol import (
+    BatteryInformation,
+    DeviceStatus,
+    ExtendedFrame,
+    Frame,
+    Node,
+    ProtocolError,
+    ShortFrame,
+)
+from iqos.protocol.model import Capability, ModelSpec
+from iqos.protocol.registers import (
+    FirmwareVersion,
+    Register,
+    VibrationSettings,
+    encode_find_my,
+    read_request,
+    write_request,
+)
+from iqos.protocol.uuids import BATTERY_INFORMATION, DEVICE_STATUS, SERIAL_NUMBER
+from iqos.redact import mask_serial
+from iqos.scp_channel import DEFAULT_TIMEOUT, ScpChannel
+from iqos.transcript import Direction, Transcript
+
+CONNECT_ATTEMPTS = 3
+Notification = BatteryInformation | DeviceStatus
+
+
+class IqosClient:
+    def __init__(
+        self,
+        address: str,
+        model: ModelSpec | None = None,
+        *,
+        client_backend: Any = None,
+        transcript: Transcript | None = None,
+        allowed_addresses: frozenset[str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        **_: Any,
+    ) -> None:
+        if allowed_addresses is not None and address.upper() not in allowed_addresses:
+            raise BenchRefused(f"refused: {address} is not on the bench")
+        self.address = address
+        self.model = model
+        self.timeout = timeout
+        self._backend = client_backend
+        self._transcript = transcript or Transcript()
+        self._client: BleakClient | None = None
+        self._channel: ScpChannel | None = None
+        self._subscribers: list[asyncio.Queue[Notification]] = []
+        self._leaving = False
+
+    # --- link -------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self._client is not None and self._client.is_connected
+
+    async def connect(self) -> None:
+        """Connect (a bonded device re-encrypts); transient failures are retried."""
+        if self.connected:
+            return
+        options: dict[str, Any] = {"timeout": self.timeout}
+        if self._backend is not None:
+            options["backend"] = self._backend
+        last: Exception | None = None
+        for _ in range(CONNECT_ATTEMPTS):
+            client = BleakClient(self.address, disconnected_callback=self._on_lost, **options)
+            try:
+                await client.connect()
+            except BleakDeviceNotFoundError as error:
+                raise DeviceNotFound(f"{self.address} is not advertising: {error}") from error
+            except (BleakError, TimeoutError, OSError) as error:
+                last = error
+                continue
+            self._client = client
+            self._channel = None
+            self._leaving = False
+            self._transcript.note(f"connected to {self.address}")
+            return
+        raise OperationTimeout(f"could not connect to {self.address}: {last}")
+
+    def _on_lost(self, _client: BleakClient) -> None:
+        if self._channel is not None:
+            self._channel.link_lost()
+        self._channel = None
+        self._transcript.note("link lost")
+
+    async def disconnect(self) -> None:
+        if self._client is not None:
+            self._leaving = True
+            await self._client.disconnect()
+            self._transcript.note("disconnected by the app")
+        self._client = None
+        self._channel = None
+
+    def _link(self) -> BleakClient:
+        if self._client is None or not self._client.is_connected:
+            raise Disconnected(f"not connected to {self.address}")
+        return self._client
+
+    async def pair(self) -> None:
+        """Just Works pairing with bonding; the device must be in pairing mode."""
+        await self.connect()
+        try:
+            await self._link().pair()
+        except BleakError as error:
+            await self.disconnect()
+            raise PairingRefused(f"{self.address} refused pairing: {error}") from error
+        self._transcript.note("paired")
+
+    async def unpair(self) -> None:
+        """Forget the bond on this side and drop the link."""
+        if self._client is None:
+            await self.connect()
+        client = self._link()
+        await client.unpair()
+        self._client = None
+        self._channel = None
+        self._transcript.note("unpaired")
+
+    async def is_paired(self) -> bool:
+        """True when the link can be encrypted: the encrypted battery read succeeds."""
+        await self.connect()
+        try:
+            await self._read(BATTERY_INFORMATION)
+        except BadAnswer:
+            return False
+        return True
+
+    # --- reads ------------------------------------------------------------------------
+
+    async def _read(self, uuid: str) -> bytes:
+        client = self._link()
+        try:
+            data = bytes(await client.read_gatt_char(uuid))
+        except BleakError as error:
+            if not client.is_connected:
+                raise Disconnected(f"link lost while reading {uuid}") from error
+            raise BadAnswer(f"read of {uuid} refused: {error}") from error
+        self._transcript.record(Direction.READ, uuid, data)
+        return data
+
+    async def battery(self) -> BatteryInformation:
+        await self.connect()
+        return self._decode(BatteryInformation.decode, await self._read(BATTERY_INFORMATION))
+
+    async def status(self) -> DeviceStatus:
+        await self.connect()
+        return self._decode(DeviceStatus.decode, await self._read(DEVICE_STATUS))
+
+    @staticmethod
+    def _decode(decoder: Any, data: bytes) -> Any:
+        try:
+            return decoder(data)
+        except ProtocolError as error:
+            raise BadAnswer(str(error)) from error
+
+    async def serial(self, full: bool = False) -> str:
+        await self.connect()
+        text = (await self._read(SERIAL_NUMBER)).rstrip(b"\x00").decode("ascii", "replace")
+        return text if full else mask_serial(text)
+
+    async def request(self, frame: Frame, timeout: float | None = None) -> Frame:
+        """One SCP request and its answer; a bad or missing answer is a typed error."""
+        await self.connect()
+        if self._channel is None or not self._channel.open:
+            self._channel = ScpChannel(self._link(), self._transcript)
+            try:
+                await self._channel.start()
+            except BleakError as error:
+                raise BadAnswer(f"cannot subscribe to the control point: {error}") from error
+        return await self._channel.request(frame, timeout or self.timeout)
+
+    async def _register(self, register: Register, node: Node = Node.CHARGER) -> bytes:
+        reply = await self.request(read_request(node, register))
+        assert isinstance(reply, ShortFrame)
+        return reply.data
+
+    async def firmware_version(self) -> FirmwareVersion:
+        return self._decode(FirmwareVersion.decode, await self._register(Register.FIRMWARE_VERSION))
+
+    async def model_code(self) -> str:
+        from iqos.protocol.registers import decode_text
+
+        data = await self._register(Register.MODEL_CODE)
+        return self._decode(lambda d: decode_text(d, "model code"), data)  # type: ignore[no-any-return]
+
+    # --- features ---------------------------------------------------------------------
+
+    def _require(self, capability: Capability) -> ModelSpec:
+        if self.model is None:
+            raise NotSupported(f"model of {self.address} unknown: cannot use {capability.value}")
+        if not self.model.supports(capability):
+            raise NotSupported(f"{capability.value} is not supported by {self.model.display_name}")
+        return self.model
+
+    async def diagnostics(self, full_serial: bool = False) -> Diagnostics:
+        battery = await self.battery()
+        status = await self.status()
+        firmware = await self.firmware_version()
+        serial = await self.serial(full_serial)
+        holders = self.model.holders if self.model else 1
+        return Diagnostics(
+            model=self.model.display_name if self.model else "unknown",
+            firmware=str(firmware),
+            serial=serial,
+            battery=battery,
+            status=status,
+            findings=findings(status, battery, holders),
+        )
+
+    async def reset(self) -> None:
+        """The app's reset: the device clears errors and bonds, then drops the link."""
+        model = self._require(Capability.APP_RESET)
+        assert model.reset is not None
+        await self.request(model.reset.frame())
+        await self.disconnect()
+
+    async def find_my(self, start: bool) -> None:
+        self._require(Capability.FIND_MY)
+        await self.request(write_request(Node.CHARGER, Register.FIND_MY, encode_find_my(start)))
+
+    async def haptics(self) -> VibrationSettings:
+        self._require(Capability.HAPTICS)
+        node = self._haptics_node()
+        return self._decode(
+            VibrationSettings.decode, await self._register(Register.VIBRATION, node)
+        )
+
+    async def set_haptics(self, settings: VibrationSettings) -> None:
+        self._require(Capability.HAPTICS)
+        await self.request(
+            write_request(self._haptics_node(), Register.VIBRATION, settings.encode())
+        )
+
+    def _haptics_node(self) -> Node:
+        return Node.HOLDER if self.model is not None and self.model.holders else Node.CHARGER
+
+    async def sessions_left(self) -> int:
+        """A one-piece device: whole sessions the battery still holds."""
+        model = self.model
+        if model is None or model.holders:
+            raise NotSupported("sessions left are counted on one-piece devices only")
+        battery = await self.battery()
+        level = battery.charger.level if battery.charger and battery.charger.level else 0
+        return level * model.sessions_per_charge // 100
+
+    # --- notifications ----------------------------------------------------------------
+
+    async def notifications(self) -> AsyncIterator[Notification]:
+        """Decoded battery and status changes, as the device sends them."""
+        await self.connect()
+        client = self._link()
+        queue: asyncio.Queue[Notification] = asyncio.Queue()
+
+        def on_battery(_characteristic: Any, data: bytearray) -> None:
+            self._transcript.record(Direction.NOTIFY, BATTERY_INFORMATION, bytes(data))
+            try:
+                queue.put_nowait(BatteryInformation.decode(bytes(data)))
+            except ProtocolError:
+                return
+
+        def on_status(_characteristic: Any, data: bytearray) -> None:
+            self._transcript.record(Direction.NOTIFY, DEVICE_STATUS, bytes(data))
+            try:
+                queue.put_nowait(DeviceStatus.decode(bytes(data)))
+            except ProtocolError:
+                return
+
+        await client.start_notify(BATTERY_INFORMATION, on_battery)
+        await client.start_notify(DEVICE_STATUS, on_status)
+        while True:
+            yield await queue.get()
+
+
+__all__ = ["IqosClient", "IqosError", "Notification"]

@@ -1,0 +1,92 @@
+"""Finding IQOS devices: the RRP service or company id 0x0223 in their advertising."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bleak import BleakScanner
+from bleak.backends.device import BLEDevice
+from bleak.backends.scanner import AdvertisementData
+
+from iqos.models import model_for_name
+from iqos.protocol import COMPANY_ID, PairingState, ProtocolError, decode_manufacturer_payload
+from iqos.protocol.model import ModelSpec
+from iqos.protocol.uuids import RRP_SERVICE
+
+
+@dataclass(frozen=True)
+class DiscoveredDevice:
+    address: str
+    name: str | None
+    model: ModelSpec | None
+    rssi: int
+    pairing_state: PairingState
+    ble_device: BLEDevice
+
+    def __str__(self) -> str:
+        model = self.model.display_name if self.model else "unknown model"
+        return f"{self.name} ({model}, {self.address}, {self.rssi} dBm, {self.pairing_state.name})"
+
+
+def recognise(device: BLEDevice, advertisement: AdvertisementData) -> DiscoveredDevice | None:
+    """An IQOS device from one advertisement, or None for anything else."""
+    payload = advertisement.manufacturer_data.get(COMPANY_ID)
+    if payload is None and RRP_SERVICE not in advertisement.service_uuids:
+        return None
+    try:
+        state = (
+            decode_manufacturer_payload(payload)
+            if payload is not None
+            else PairingState.PAIRING_MODE
+        )
+    except ProtocolError:
+        return None
+    name = advertisement.local_name or device.name
+    return DiscoveredDevice(
+        address=device.address,
+        name=name,
+        model=model_for_name(name),
+        rssi=advertisement.rssi,
+        pairing_state=state,
+        ble_device=device,
+    )
+
+
+async def discover(
+    timeout: float = 5.0,
+    *,
+    until: Callable[[dict[str, DiscoveredDevice]], bool] | None = None,
+    scanner_backend: Any = None,
+    allowed_addresses: frozenset[str] | None = None,
+    **_: Any,
+) -> list[DiscoveredDevice]:
+    """Scan for up to `timeout` seconds, or until `until(found)` says enough was seen.
+
+    Waits only for what the caller needs: a scenario that knows which device it
+    expects stops as soon as that device's scan response has arrived.
+    """
+    found: dict[str, DiscoveredDevice] = {}
+    enough = asyncio.Event()
+
+    def on_advertisement(device: BLEDevice, advertisement: AdvertisementData) -> None:
+        if allowed_addresses is not None and device.address.upper() not in allowed_addresses:
+            return
+        recognised = recognise(device, advertisement)
+        if recognised is None or recognised.name is None:
+            return
+        found[recognised.address.upper()] = recognised
+        if until is not None and until(found):
+            enough.set()
+
+    options: dict[str, Any] = {"scanning_mode": "active"}
+    if scanner_backend is not None:
+        options["backend"] = scanner_backend
+    async with BleakScanner(on_advertisement, **options):
+        try:
+            await asyncio.wait_for(enough.wait(), timeout)
+        except TimeoutError:
+            pass
+    return sorted(found.values(), key=lambda d: -d.rssi)

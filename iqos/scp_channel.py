@@ -1,0 +1,95 @@
+"""Request and answer on the SCP control point.
+
+The device answers each write with one notification. Battery and status
+notifications may arrive in between on their own characteristics, and a
+corrupt answer must fail only the request it belongs to, so the channel
+matches answers to the pending request by node and register (or address).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bleak import BleakClient
+from bleak.exc import BleakError
+
+from iqos.errors import BadAnswer, Disconnected, OperationTimeout
+from iqos.protocol import (
+    ExtendedFrame,
+    Frame,
+    ProtocolError,
+    Reassembler,
+    ShortFrame,
+    fragment,
+)
+from iqos.protocol.scp import ANSWERING_NODE
+from iqos.protocol.uuids import SCP_CONTROL_POINT
+from iqos.transcript import Direction, Transcript
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def _answers(request: Frame, reply: Frame) -> bool:
+    if not reply.response or reply.node is not ANSWERING_NODE.get(request.node, request.node):
+        return False
+    if isinstance(request, ShortFrame):
+        return isinstance(reply, ShortFrame) and reply.register == request.register
+    return isinstance(reply, ExtendedFrame) and reply.address == request.address
+
+
+class ScpChannel:
+    def __init__(self, client: BleakClient, transcript: Transcript | None = None) -> None:
+        self._client = client
+        self._transcript = transcript
+        self._reassembler = Reassembler()
+        self._pending: tuple[Frame, asyncio.Future[Frame]] | None = None
+        self._lock = asyncio.Lock()
+        self.open = False
+
+    async def start(self) -> None:
+        await self._client.start_notify(SCP_CONTROL_POINT, self._on_notify)
+        self.open = True
+
+    def _on_notify(self, _characteristic: Any, data: bytearray) -> None:
+        raw = bytes(data)
+        if self._transcript is not None:
+            self._transcript.record(Direction.NOTIFY, SCP_CONTROL_POINT, raw)
+        pending = self._pending
+        try:
+            reply = self._reassembler.feed(raw)
+        except ProtocolError as error:
+            if pending is not None and not pending[1].done():
+                pending[1].set_exception(BadAnswer(f"malformed answer: {error}"))
+            return
+        if reply is not None and pending is not None and _answers(pending[0], reply):
+            if not pending[1].done():
+                pending[1].set_result(reply)
+
+    def link_lost(self) -> None:
+        """Fails the request in flight at once, instead of letting it time out."""
+        self.open = False
+        pending = self._pending
+        if pending is not None and not pending[1].done():
+            pending[1].set_exception(Disconnected("the device disconnected during the request"))
+
+    async def request(self, frame: Frame, timeout: float = DEFAULT_TIMEOUT) -> Frame:
+        async with self._lock:
+            future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+            self._pending = (frame, future)
+            self._reassembler.reset()
+            wire = frame.encode()
+            if self._transcript is not None:
+                self._transcript.record(Direction.WRITE, SCP_CONTROL_POINT, wire)
+            try:
+                for piece in fragment(wire):
+                    await self._client.write_gatt_char(SCP_CONTROL_POINT, piece, response=True)
+                return await asyncio.wait_for(future, timeout)
+            except TimeoutError:
+                raise OperationTimeout(f"no answer to {frame!r} within {timeout:g} s") from None
+            except BleakError as error:
+                if not self._client.is_connected:
+                    raise Disconnected(f"link lost during {frame!r}: {error}") from error
+                raise BadAnswer(f"write refused: {error}") from error
+            finally:
+                self._pending = None

@@ -1,0 +1,93 @@
+"""The named faults a simulated device can be given, listed by `iqos-sim faults`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from iqos.protocol import ChargerSystemError, HolderError, HolderWarning
+
+
+class Kind(StrEnum):
+    STATUS = "status"
+    """Changes what the status or battery frame reports."""
+    LINK = "link"
+    """Changes how the device behaves on the link."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    kind: Kind
+    description: str
+    needs_holder: bool = False
+
+
+def _flag_faults() -> list[Fault]:
+    faults = [
+        Fault(
+            f"charger_error_{flag.name.lower()}",
+            Kind.STATUS,
+            f"charger system error bit: {flag.name.lower().replace('_', ' ')}",
+        )
+        for flag in ChargerSystemError
+    ]
+    faults += [
+        Fault(
+            f"holder_error_{flag.name.lower()}",
+            Kind.STATUS,
+            f"holder error bit: {flag.name.lower().replace('_', ' ')}",
+            needs_holder=True,
+        )
+        for flag in HolderError
+    ]
+    faults += [
+        Fault(
+            f"holder_warning_{flag.name.lower()}",
+            Kind.STATUS,
+            f"holder warning bit: {flag.name.lower().replace('_', ' ')}",
+            needs_holder=True,
+        )
+        for flag in HolderWarning
+    ]
+    return faults
+
+
+CATALOGUE: dict[str, Fault] = {
+    fault.name: fault
+    for fault in _flag_faults()
+    + [
+        Fault("charger_defect", Kind.STATUS, "charger defect bit of the charger state"),
+        Fault("holder_defect", Kind.STATUS, "holder defect bit of the holder state", True),
+        Fault("holder_system_error", Kind.STATUS, "holder system error register non-zero", True),
+        Fault("charger_low_battery", Kind.STATUS, "charger battery at 5 %, low battery bit set"),
+        Fault("holder_low_battery", Kind.STATUS, "holder battery empty (uncharged)", True),
+        Fault("holder_missing", Kind.STATUS, "holder out of the charger (unplugged)", True),
+        Fault("holder_rx_pin_open", Kind.STATUS, "holder connection: RX pin open", True),
+        Fault("holder_tx_pin_open", Kind.STATUS, "holder connection: TX pin open", True),
+        Fault("holder_not_connected", Kind.STATUS, "holder connection: not connected", True),
+        Fault("ambient_too_hot", Kind.STATUS, "ambient temperature too high"),
+        Fault("ambient_too_cold", Kind.STATUS, "ambient temperature too low"),
+        Fault("cleaning_needed", Kind.STATUS, "holder state: cleaning", True),
+        Fault("battery_aged", Kind.STATUS, "holder warning: battery aged", True),
+        Fault("charging_timeout", Kind.STATUS, "charger system error: charging timeout"),
+        Fault("refuse_pairing", Kind.LINK, "rejects every pairing request"),
+        Fault("disconnect_after_operations", Kind.LINK, "drops the link on the next request"),
+        Fault("scp_no_answer", Kind.LINK, "stops answering SCP requests"),
+        Fault("scp_bad_crc", Kind.LINK, "answers SCP requests with a bad CRC"),
+        Fault("drop_notifications", Kind.LINK, "sends no battery or status notifications"),
+        Fault("slow_answers", Kind.LINK, "answers SCP requests after 2 s"),
+    ]
+}
+
+
+class UnknownFault(KeyError):
+    def __str__(self) -> str:
+        return f"unknown fault {self.args[0]!r}; `iqos-sim faults` lists them"
+
+
+def lookup(name: str) -> Fault:
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise UnknownFault(name) from None

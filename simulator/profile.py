@@ -1,0 +1,152 @@
+"""Device profiles (fixtures/devices/*.yaml): validated, then typed.
+
+Errors name the file, the key and the problem, because QA edits these by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from iqos.protocol import ProtocolError
+from iqos.protocol.model import ModelSpec
+
+PROFILES = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
+
+_CELL = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["level"],
+    "properties": {
+        "level": {"type": "integer", "minimum": 0, "maximum": 100},
+        "temperature": {"type": "integer", "minimum": 0, "maximum": 255},
+        "voltage_mv": {"type": "integer", "minimum": 0, "maximum": 65535},
+    },
+}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["protocol", "identity", "timings", "state"],
+    "properties": {
+        "protocol": {"type": "object"},
+        "identity": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["serial", "firmware", "software_revision", "manufacturer"],
+            "properties": {
+                "serial": {"type": "string", "minLength": 4, "maxLength": 14 * 2},
+                "firmware": {
+                    "type": "array",
+                    "items": {"type": "integer", "minimum": 0, "maximum": 255},
+                    "minItems": 4,
+                    "maxItems": 4,
+                },
+                "software_revision": {"type": "string"},
+                "manufacturer": {"type": "string"},
+            },
+        },
+        "timings": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["advertising_interval_ms"],
+            "properties": {
+                "advertising_interval_ms": {"type": "number", "minimum": 20, "maximum": 10240},
+                "holder_charge_seconds": {"type": "number", "exclusiveMinimum": 0},
+            },
+        },
+        "state": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["charger"],
+            "properties": {
+                "charger": _CELL,
+                "holder": _CELL,
+                "holder_in_charger": {"type": "boolean"},
+            },
+        },
+    },
+}
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names file, key and problem."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    level: int
+    temperature: int = 25
+    voltage_mv: int = 3900
+
+
+@dataclass(frozen=True)
+class DeviceProfile:
+    key: str
+    spec: ModelSpec
+    serial: str
+    firmware: tuple[int, int, int, int]
+    software_revision: str
+    manufacturer: str
+    advertising_interval_ms: float
+    holder_charge_seconds: float
+    charger: Cell
+    holder: Cell | None
+    holder_in_charger: bool
+
+
+def load_profile(path: Path) -> DeviceProfile:
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ProfileError(f"{path}: not valid YAML: {error}") from None
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    problems = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if problems:
+        problem = problems[0]
+        key = ".".join(str(p) for p in problem.absolute_path) or "(top level)"
+        raise ProfileError(f"{path}: {key}: {problem.message}")
+    key = path.stem
+    try:
+        spec = ModelSpec.from_mapping(key, raw["protocol"])
+    except ProtocolError as error:
+        raise ProfileError(f"{path}: {error.reason}") from None
+    state = raw["state"]
+    holder = Cell(**state["holder"]) if "holder" in state else None
+    if (holder is None) != (spec.holders == 0):
+        raise ProfileError(f"{path}: state.holder: must be given exactly when protocol.holders > 0")
+    return DeviceProfile(
+        key=key,
+        spec=spec,
+        serial=raw["identity"]["serial"],
+        firmware=tuple(raw["identity"]["firmware"]),  # type: ignore[arg-type]
+        software_revision=raw["identity"]["software_revision"],
+        manufacturer=raw["identity"]["manufacturer"],
+        advertising_interval_ms=float(raw["timings"]["advertising_interval_ms"]),
+        holder_charge_seconds=float(raw["timings"].get("holder_charge_seconds", 240)),
+        charger=Cell(**state["charger"]),
+        holder=holder,
+        holder_in_charger=bool(state.get("holder_in_charger", holder is not None)),
+    )
+
+
+def load_profiles(directory: Path = PROFILES) -> dict[str, DeviceProfile]:
+    return {path.stem: load_profile(path) for path in sorted(directory.glob("*.yaml"))}
+
+
+def find_profile(name: str, directory: Path = PROFILES) -> DeviceProfile:
+    """By profile key (iqos-3-duo), display name (IQOS 3 DUO) or path to a YAML file."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") and path.exists():
+        return load_profile(path)
+    profiles = load_profiles(directory)
+    for profile in profiles.values():
+        if name in (profile.key, profile.spec.display_name):
+            return profile
+    raise ProfileError(f"unknown model {name!r}; known: {', '.join(sorted(profiles))}")

@@ -1,0 +1,229 @@
+"""Puts a simulated device on a bumble Device: GATT table, advertising, pairing.
+
+It holds no device behaviour: reads come from the model's frames, SCP writes go
+to `simulator.scp.answer`, and the model's change listeners trigger
+notifications and new advertising data. Link faults (no answer, bad CRC,
+dropped notifications, slow answers, disconnects) are applied here, since they
+are about the link, not the device.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from bumble import gatt, hci
+from bumble.device import Connection, Device
+from bumble.keys import MemoryKeyStore
+from bumble.pairing import PairingConfig, PairingDelegate
+
+from iqos.protocol import Advertisement, ProtocolError, Reassembler, fragment, uuids
+from simulator.device import SimulatedDevice
+from simulator.scp import answer
+
+SLOW_ANSWER_SECONDS = 2.0
+
+_ENCRYPTED = gatt.Characteristic.READABLE | gatt.Characteristic.READ_REQUIRES_ENCRYPTION
+_P = gatt.Characteristic.Properties
+
+
+class _Delegate(PairingDelegate):
+    """Just Works (no input, no output), refusing when the device would."""
+
+    def __init__(self, device: SimulatedDevice, peer: str) -> None:
+        super().__init__(io_capability=PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT)
+        self._device = device
+        self._peer = peer
+
+    async def accept(self) -> bool:
+        return self._device.accepts_pairing(self._peer)
+
+    async def confirm(self, auto: bool = False) -> bool:
+        return self._device.accepts_pairing(self._peer)
+
+
+class BumblePeripheral:
+    def __init__(self, device: SimulatedDevice, radio: Device) -> None:
+        self.device = device
+        self.radio = radio
+        self.connection: Connection | None = None
+        self._reassembler = Reassembler()
+        self._advertised: tuple[Any, ...] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._notified: dict[str, bytes] = {}
+        radio.keystore = MemoryKeyStore()
+        radio.pairing_config_factory = lambda connection: PairingConfig(
+            sc=True,
+            mitm=False,
+            bonding=True,
+            identity_address_type=PairingConfig.AddressType.RANDOM,
+            delegate=_Delegate(device, str(connection.peer_address)),
+        )
+        self._build_gatt()
+        radio.on("connection", self._on_connection)
+        device.listeners.append(self._on_device_change)
+
+    def _build_gatt(self) -> None:
+        profile = self.device.profile
+        info = gatt.Service(
+            uuids.DEVICE_INFORMATION,
+            [
+                gatt.Characteristic(uuid, _P.READ, gatt.Characteristic.READABLE, value.encode())
+                for uuid, value in (
+                    (uuids.MODEL_NUMBER, profile.spec.model_number),
+                    (uuids.SERIAL_NUMBER, profile.serial),
+                    (uuids.SOFTWARE_REVISION, profile.software_revision),
+                    (uuids.MANUFACTURER_NAME, profile.manufacturer),
+                )
+            ],
+        )
+        self.scp = gatt.Characteristic(
+            uuids.SCP_CONTROL_POINT,
+            _P.WRITE | _P.NOTIFY,
+            gatt.Characteristic.WRITEABLE | gatt.Characteristic.WRITE_REQUIRES_ENCRYPTION,
+            gatt.CharacteristicValue(write=self._on_scp_write),
+        )
+        self.battery = gatt.Characteristic(
+            uuids.BATTERY_INFORMATION,
+            _P.READ | _P.NOTIFY,
+            _ENCRYPTED,
+            gatt.CharacteristicValue(read=lambda _c: self.device.battery().encode()),
+        )
+        self.status = gatt.Characteristic(
+            uuids.DEVICE_STATUS,
+            _P.READ | _P.NOTIFY,
+            _ENCRYPTED,
+            gatt.CharacteristicValue(read=lambda _c: self.device.status().encode()),
+        )
+        rrp = gatt.Service(
+            uuids.RRP_SERVICE,
+            [
+                self.scp,
+                self.battery,
+                self.status,
+                gatt.Characteristic(uuids.FIRMWARE_UPGRADE_CONTROL, _P.READ, _ENCRYPTED, bytes(4)),
+                gatt.Characteristic(uuids.FIRMWARE_UPGRADE_STATUS, _P.NOTIFY, _ENCRYPTED, b""),
+                gatt.Characteristic(
+                    uuids.UNKNOWN_WRITE_NO_RESPONSE,
+                    _P.WRITE_WITHOUT_RESPONSE,
+                    gatt.Characteristic.WRITEABLE | gatt.Characteristic.WRITE_REQUIRES_ENCRYPTION,
+                    b"",
+                ),
+                gatt.Characteristic(
+                    uuids.UNKNOWN_WRITE_NOTIFY,
+                    _P.WRITE | _P.NOTIFY,
+                    gatt.Characteristic.WRITEABLE | gatt.Characteristic.WRITE_REQUIRES_ENCRYPTION,
+                    b"",
+                ),
+            ],
+        )
+        self.radio.add_services([info, rrp])
+
+    # --- advertising ------------------------------------------------------------------
+
+    def advertisement(self) -> Advertisement:
+        return Advertisement(name=self.device.name, pairing_state=self.device.pairing_state)
+
+    async def start(self) -> None:
+        await self.radio.power_on()
+        await self._advertise()
+
+    async def _advertise(self) -> None:
+        advertisement = self.advertisement()
+        key = (advertisement.pairing_state,)
+        if self.radio.is_advertising:
+            if key == self._advertised:
+                return
+            await self.radio.stop_advertising()
+        self._advertised = key
+        if self.connection is not None:
+            return
+        interval = self.device.profile.advertising_interval_ms
+        await self.radio.start_advertising(
+            advertising_data=advertisement.advertising_data(),
+            scan_response_data=advertisement.scan_response_data(),
+            advertising_interval_min=interval,
+            advertising_interval_max=interval,
+            own_address_type=hci.OwnAddressType.RANDOM,
+        )
+
+    # --- connection -------------------------------------------------------------------
+
+    def _on_connection(self, connection: Connection) -> None:
+        self.connection = connection
+        self._reassembler.reset()
+        self._notified = {
+            str(self.battery.uuid): self.device.battery().encode(),
+            str(self.status.uuid): self.device.status().encode(),
+        }
+        peer = str(connection.peer_address)
+        connection.on("disconnection", lambda _reason: self._on_disconnection())
+        connection.on("pairing", lambda _keys: self.device.bonded(peer))
+
+    def _on_disconnection(self) -> None:
+        self.connection = None
+        self._advertised = None
+        self._spawn(self._advertise())
+
+    async def disconnect(self) -> None:
+        if self.connection is not None:
+            with contextlib.suppress(hci.HCI_Error):
+                await self.connection.disconnect()
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _on_device_change(self) -> None:
+        self._spawn(self._after_change())
+
+    async def _after_change(self) -> None:
+        if not self.device.bonds:
+            await self.radio.keystore.delete_all()
+        await self._advertise()
+        connection = self.connection
+        if connection is None or not connection.is_encrypted:
+            return
+        if self.device.has_fault("drop_notifications"):
+            return
+        with contextlib.suppress(Exception):
+            await self.radio.notify_subscriber(
+                connection, self.battery, self.device.battery().encode()
+            )
+            await self.radio.notify_subscriber(
+                connection, self.status, self.device.status().encode()
+            )
+
+    # --- SCP --------------------------------------------------------------------------
+
+    def _on_scp_write(self, connection: Connection, value: bytes) -> None:
+        try:
+            frame = self._reassembler.feed(bytes(value))
+        except ProtocolError:
+            return
+        if frame is None:
+            return
+        device = self.device
+        if device.has_fault("disconnect_after_operations"):
+            self._spawn(self.disconnect())
+            return
+        if device.has_fault("scp_no_answer"):
+            return
+        reply = answer(device, frame)
+        if reply is None:
+            return
+        wire = reply.encode()
+        if device.has_fault("scp_bad_crc"):
+            wire = wire[:-1] + bytes((wire[-1] ^ 0xFF,))
+        delay = SLOW_ANSWER_SECONDS if device.has_fault("slow_answers") else 0.0
+        asyncio.get_running_loop().call_later(
+            delay, lambda: self._spawn(self._notify_answer(connection, wire))
+        )
+
+    async def _notify_answer(self, connection: Connection, wire: bytes) -> None:
+        size = max(3, connection.att_mtu - 3)
+        with contextlib.suppress(Exception):
+            for piece in fragment(wire, size):
+                await self.radio.notify_subscriber(connection, self.scp, piece)
