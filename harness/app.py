@@ -28,7 +28,7 @@ from iqos.protocol.model import Capability, ModelSpec
 
 T = TypeVar("T")
 
-SCAN_SECONDS = 2.0
+SCAN_SECONDS = 3.0
 NOTIFICATION_TIMEOUT = 10.0
 
 
@@ -101,7 +101,14 @@ class App:
         return self.clients[device.address]
 
     def scan(self) -> list[DiscoveredDevice]:
-        self.found = self.run(discover(timeout=SCAN_SECONDS, **self.target.client_options()))
+        wanted = {device.address.upper() for device in self.devices}
+        self.found = self.run(
+            discover(
+                timeout=SCAN_SECONDS,
+                until=lambda found: wanted <= set(found),
+                **self.target.client_options(),
+            )
+        )
         return self.found
 
     def attempt(self, action: Callable[[], Awaitable[T]]) -> T | None:
@@ -137,7 +144,10 @@ class App:
         return heard
 
     def wait_for(
-        self, heard: Heard, condition: Callable[[Heard], bool], timeout: float = NOTIFICATION_TIMEOUT
+        self,
+        heard: Heard,
+        condition: Callable[[Heard], bool],
+        timeout: float = NOTIFICATION_TIMEOUT,
     ) -> bool:
         async def until() -> bool:
             while not condition(heard):
@@ -151,7 +161,11 @@ class App:
         return self.run(until(), timeout + 5.0)
 
     def advertised_state(self) -> PairingState:
-        """What the device's advertising byte says right now (scans until it is seen)."""
+        """What the device advertises once the app lets go of it: a device takes one
+        connection at a time and does not advertise while connected."""
+        client = self.clients.get(self.device.address)
+        if client is not None:
+            self.run(client.disconnect())
         self.scan()
         found = next((d for d in self.found if d.address == self.device.address), None)
         assert found is not None, f"{self.device.label} is not advertising"
@@ -169,7 +183,7 @@ class App:
         """The client, paired again first if the device lost its bond (after a reset)."""
         client = self.client()
         if repair and self.advertised_state() is PairingState.PAIRING_MODE:
-            self.run(client.forget())
+            self.run(client.unpair())
             self.run(client.pair())
         return client
 

@@ -29,6 +29,7 @@ ACTIONS: dict[str, str] = {
     "puff": "Take {count} puffs on {device}.",
     "end_heating": "End the heating session of {device} (remove the stick).",
     "wait": "Wait {seconds} seconds with {device} left alone.",
+    "observe_vibrating": "Is {device} vibrating? (Enter = yes, f = no)",
 }
 """Every physical action a step can ask for, as a person is told it."""
 

@@ -99,7 +99,8 @@ def sessions_left(app: App, sessions: int) -> None:
     assert app.run(app.client().sessions_left()) == sessions
 
 
-@then("the holder needs charging")
-def holder_needs_charging(app: App) -> None:
+@then("the holder is charging")
+def holder_charging(app: App) -> None:
+    """The charger reports the holder state only while the holder is in it."""
     status = app.run(app.client().status())
-    assert status.holder is not None and status.holder.state is HolderState.UNCHARGED, status
+    assert status.holder is not None and status.holder.state is HolderState.CHARGING, status

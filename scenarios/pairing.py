@@ -7,6 +7,7 @@ from pytest_bdd import given, parsers, then, when
 from harness.app import App
 from iqos.protocol import PairingState
 from iqos.protocol.model import ModelSpec
+from iqos.models import model_named
 from scenarios.parameters import TYPES
 
 
@@ -34,8 +35,6 @@ def several_devices(app: App, datatable: list[list[str]]) -> None:
     """Several devices at once, one per row of a table with a `model` column."""
     header, *rows = datatable
     column = header.index("model")
-    from scenarios.parameters import model_named
-
     for row in rows:
         app.provide(model_named(row[column]), pairing_mode=True)
 
@@ -128,7 +127,7 @@ def unpair(app: App) -> None:
 @when("the app forgets the device")
 def forget(app: App) -> None:
     """The app drops its own bond (as after the device was reset behind its back)."""
-    app.run(app.client().forget())
+    app.run(app.client().unpair())
 
 
 @then("the app no longer holds a bond for the device")

@@ -32,9 +32,10 @@ def hold_button(app: App, seconds: int) -> None:
     app.run(app.device.hands.act("hold_button", seconds=seconds))
 
 
-@then("the device has no errors")
+@then("after pairing again the device has no errors")
 def no_errors(app: App) -> None:
-    """Diagnostics find no error or warning. Pairs again first if the reset dropped the bond."""
+    """Diagnostics find no error or warning; the app pairs again first, as a reset
+    dropped the bond."""
     report = app.diagnostics(repair=True)
     problems = [f for f in report.findings if f.severity.value in ("error", "warning")]
     assert not problems, f"{app.device.label} still reports {problems}"

@@ -58,7 +58,9 @@ Feature: Battery and holder notifications
     Given an <model> paired with the app
     And the device is fully charged
     When the user smokes <sessions> heating sessions
-    Then the holder needs charging
+    And the holder is inserted into the charger
+    Then the app reads a holder level of 0%
+    And the holder is charging
 
     Examples:
       | model         | sessions |

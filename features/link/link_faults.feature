@@ -7,7 +7,7 @@ Feature: Faults on the Bluetooth link
   Scenario Outline: An <model> that disconnects in the middle of a request
     Given an <model> paired with the app
     And the device has the fault "disconnect_after_operations"
-    When the app reads the device status
+    When the app reads the firmware version
     Then the request fails because the device disconnected
     When the fault "disconnect_after_operations" is cleared
     And the app connects to the device again

@@ -7,11 +7,11 @@ Feature: Resetting a device
   @needs:app_reset
   Scenario Outline: Resetting an <model> from the app
     Given an <model> paired with the app
-    And the device has the fault "holder_error_system_defect"
+    And the device has the fault "charger_error_self_test_failure"
     When the user resets the device from the app
-    Then the device has no errors
-    And the device has no bonds
+    Then the device has no bonds
     And the device advertises that it is in pairing mode
+    And after pairing again the device has no errors
 
     Examples:
       | model         |
@@ -66,9 +66,9 @@ Feature: Resetting a device
     And the device has the fault "charger_error_self_test_failure"
     And the device has the fault "charging_timeout"
     When the user resets the device from the app
-    Then the device has no errors
-    And the device has no bonds
+    Then the device has no bonds
     And the device advertises that it is in pairing mode
+    And after pairing again the device has no errors
 
     Examples:
       | model         |

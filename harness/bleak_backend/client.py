@@ -29,8 +29,6 @@ _PROPERTIES = {
 }
 
 
-
-
 def _att_error(error: att.ATT_Error, what: str) -> BleakError:
     return BleakError(f"{what} failed: ATT error {error.error_name} (0x{error.error_code:02X})")
 
@@ -70,7 +68,12 @@ class BumbleClient(BaseBleakClient):
         self._leaving = False
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
         if await self.is_bonded():
-            await connection.encrypt()
+            try:
+                await connection.encrypt()
+            except hci.HCI_Error:
+                # The device lost its keys (it was reset): the link stays up but
+                # unencrypted, as on BlueZ, and encrypted reads fail until pairing.
+                pass
         self._peer = Peer(connection)
         await self._discover(self._peer)
         if pair:
@@ -101,7 +104,10 @@ class BumbleClient(BaseBleakClient):
                 for descriptor in characteristic.descriptors:
                     collection.add_descriptor(
                         BleakGATTDescriptor(
-                            descriptor, descriptor.handle, bleak_uuid(descriptor.type), bleak_characteristic
+                            descriptor,
+                            descriptor.handle,
+                            bleak_uuid(descriptor.type),
+                            bleak_characteristic,
                         )
                     )
         self.services = collection
@@ -199,7 +205,9 @@ class BumbleClient(BaseBleakClient):
         proxy = self._proxy(characteristic)
         prefer_notify = "notify" in characteristic.properties
         try:
-            await proxy.subscribe(lambda value: callback(bytearray(value)), prefer_notify=prefer_notify)
+            await proxy.subscribe(
+                lambda value: callback(bytearray(value)), prefer_notify=prefer_notify
+            )
         except att.ATT_Error as error:
             raise _att_error(error, f"subscribing to {characteristic.uuid}") from error
 

@@ -12,8 +12,6 @@ from harness.bleak_backend.radio import current
 from harness.bleak_backend.uuids import bleak_uuid
 
 
-
-
 def advertisement_data(advertisement: Advertisement) -> tuple[str | None, AdvertisementData]:
     data: AdvertisingData = advertisement.data
     name = data.get(AdvertisingData.COMPLETE_LOCAL_NAME) or data.get(

@@ -163,8 +163,19 @@ class BumblePeripheral:
 
     def _on_disconnection(self) -> None:
         self.connection = None
+        if self._on_device_change not in self.device.listeners:
+            return
         self._advertised = None
         self._spawn(self._advertise())
+
+    async def stop(self) -> None:
+        """Switch the device off the air: no advertising, no link, no listeners."""
+        self.device.listeners.remove(self._on_device_change)
+        if self.radio.is_advertising:
+            await self.radio.stop_advertising()
+        await self.disconnect()
+        for task in list(self._tasks):
+            task.cancel()
 
     async def disconnect(self) -> None:
         if self.connection is not None:

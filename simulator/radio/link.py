@@ -71,6 +71,7 @@ class VirtualLink(LocalLink):
     def __init__(self) -> None:
         super().__init__()
         self._rssi: dict[hci.Address, int] = {}
+        self._controllers_by_device: dict[int, Controller] = {}
 
     def set_rssi(self, address: hci.Address | str, rssi: int) -> None:
         self._rssi[hci.Address(str(address))] = rssi
@@ -104,11 +105,12 @@ class VirtualLink(LocalLink):
             name=name, address=address, host=Host(controller, AsyncPipeSink(controller))
         )
         device.random_address = address
+        self._controllers_by_device[id(device)] = controller
         return device
 
     def remove_device(self, device: Device) -> None:
-        controller = device.host.controller if hasattr(device.host, "controller") else None
-        if isinstance(controller, Controller):
+        controller = self._controllers_by_device.pop(id(device), None)
+        if controller is not None:
             self.remove_controller(controller)
 
 

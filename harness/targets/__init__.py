@@ -1,0 +1,35 @@
+"""Targets behind one interface, chosen by `--target`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.operator import Operator, PromptOperator, ScriptedOperator
+from harness.targets.base import Target, TargetError
+
+
+def _operator(config: pytest.Config) -> Operator:
+    script: Path | None = config.getoption("--operator")
+    if script is not None:
+        return ScriptedOperator.from_file(script)
+    capture = config.pluginmanager.getplugin("capturemanager")
+    return PromptOperator(suspend_capture=capture.global_and_fixture_disabled)
+
+
+def build_target(config: pytest.Config) -> Target:
+    name = config.getoption("--target")
+    if name == "virtual":
+        from harness.targets.virtual import VirtualTarget
+
+        return VirtualTarget()
+    if name == "hardware":
+        from harness.targets.hardware import HardwareTarget
+        from iqos.bench import load_bench
+
+        return HardwareTarget(load_bench(config.getoption("--bench")), _operator(config))
+    raise TargetError(
+        "the bluez target needs /dev/vhci with bluetoothd, or the QEMU guest runner; "
+        "it is not available yet (see README, Targets)"
+    )

@@ -1,0 +1,100 @@
+"""The hardware target: physical devices from a bench file, a person (or a script)
+for what software cannot do, and stock bleak on the machine's adapter.
+
+A failed transition (the operator could not act, a device is gone) marks the
+bench broken: the remaining scenarios fail at once with that reason instead of
+each waiting out its own timeouts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.operator import Instruction, Operator, OperatorError
+from harness.tags import Ability
+from harness.targets.base import BenchBroken, DeviceUnderTest, Hands, Target, TargetError
+from iqos.bench import Bench, BenchDevice
+from iqos.protocol.model import ModelSpec
+
+
+class OperatorHands(Hands):
+    def __init__(self, target: HardwareTarget, device: BenchDevice) -> None:
+        self.target = target
+        self.device = device
+
+    async def act(self, action: str, **parameters: Any) -> None:
+        await self.target.ask(Instruction(action, self.device.name, parameters))
+
+    async def inject(self, fault: str, **parameters: Any) -> None:
+        raise TargetError(f"the hardware target cannot inject {fault!r}")
+
+    async def clear(self, fault: str) -> None:
+        raise TargetError(f"the hardware target cannot clear {fault!r}")
+
+    async def set_battery(self, part: str, level: int) -> None:
+        raise TargetError(f"the hardware target cannot set the {part} battery")
+
+    async def pass_time(self, seconds: float) -> None:
+        await self.target.ask(Instruction("wait", self.device.name, {"seconds": int(seconds)}))
+
+    async def observe(self, what: str) -> bool:
+        try:
+            await self.target.operator.perform(Instruction(f"observe_{what}", self.device.name))
+        except OperatorError:
+            return False
+        return True
+
+    async def snapshot(self) -> dict[str, Any] | None:
+        return None
+
+
+class HardwareTarget(Target):
+    name = "hardware"
+    abilities = frozenset({Ability.PHYSICAL_ACTIONS})
+
+    def __init__(self, bench: Bench, operator: Operator) -> None:
+        self.bench = bench
+        self.operator = operator
+        self.broken: str | None = None
+        self._in_use: set[str] = set()
+
+    async def start(self) -> None:
+        if len(self.bench.devices) > 1:
+            self.abilities = self.abilities | {Ability.SEVERAL_DEVICES}
+
+    async def stop(self) -> None:
+        self._in_use.clear()
+
+    async def ask(self, instruction: Instruction) -> None:
+        if self.broken:
+            raise BenchBroken(self.broken)
+        try:
+            await self.operator.perform(instruction)
+        except OperatorError as error:
+            self.broken = f"bench broken: {error}"
+            raise BenchBroken(self.broken) from error
+
+    async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
+        if self.broken:
+            raise BenchBroken(self.broken)
+        device = next(
+            (
+                d
+                for d in self.bench.devices
+                if d.model.key == model.key and d.address not in self._in_use
+            ),
+            None,
+        )
+        if device is None:
+            raise TargetError(f"{self.bench.path} has no free {model.display_name}")
+        self._in_use.add(device.address)
+        hands = OperatorHands(self, device)
+        if pairing_mode:
+            await hands.act("enter_pairing_mode")
+        return DeviceUnderTest(device.name, model, device.address, device.name, hands)
+
+    async def release(self) -> None:
+        self._in_use.clear()
+
+    def client_options(self) -> dict[str, Any]:
+        return {"allowed_addresses": self.bench.allowed_addresses}

@@ -1,0 +1,128 @@
+"""The virtual target: simulated devices on a bumble virtual radio, in this process.
+
+Each scenario gets fresh devices at fresh random static addresses, so no
+bond or cached GATT table leaks from one scenario into the next.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from bumble import hci
+
+from harness.bleak_backend import BumbleClient, BumbleScanner, use_link
+from harness.bleak_backend.radio import ClientRadio
+from harness.tags import Ability
+from harness.targets.base import DeviceUnderTest, Hands, Target, TargetError
+from iqos.protocol.model import ModelSpec
+from simulator.clock import SimulatedClock
+from simulator.device import DeviceRefused, SimulatedDevice
+from simulator.faults import UnknownFault
+from simulator.profile import DeviceProfile, load_profiles
+from simulator.radio.bumble_gatt import BumblePeripheral
+from simulator.radio.link import VirtualLink
+
+
+class SimulatorHands(Hands):
+    """Physical actions and faults through the simulator's own API."""
+
+    def __init__(self, device: SimulatedDevice) -> None:
+        self.device = device
+
+    async def act(self, action: str, **parameters: Any) -> None:
+        device = self.device
+        actions = {
+            "enter_pairing_mode": device.enter_pairing_mode,
+            "remove_holder": device.remove_holder,
+            "insert_holder": device.insert_holder,
+            "hold_button": lambda: device.hold_button(float(parameters["seconds"])),
+            "start_heating": device.start_heating,
+            "puff": lambda: device.puff(int(parameters.get("count", 1))),
+            "end_heating": device.end_heating,
+            "wait": lambda: device.pass_time(float(parameters["seconds"])),
+        }
+        if action not in actions:
+            raise TargetError(f"no physical action {action!r}")
+        try:
+            actions[action]()
+        except DeviceRefused as error:
+            raise TargetError(
+                f"{device.name} refused to {action.replace('_', ' ')}: {error}"
+            ) from error
+
+    async def inject(self, fault: str, **parameters: Any) -> None:
+        try:
+            self.device.inject(fault)
+        except (UnknownFault, DeviceRefused) as error:
+            raise TargetError(str(error)) from error
+
+    async def clear(self, fault: str) -> None:
+        try:
+            self.device.clear(fault)
+        except UnknownFault as error:
+            raise TargetError(str(error)) from error
+
+    async def set_battery(self, part: str, level: int) -> None:
+        self.device.set_battery(part, level)
+
+    async def pass_time(self, seconds: float) -> None:
+        self.device.pass_time(seconds)
+
+    async def observe(self, what: str) -> bool:
+        if what != "vibrating":
+            raise TargetError(f"cannot observe {what!r}")
+        return self.device.vibrating
+
+    async def snapshot(self) -> dict[str, Any] | None:
+        return self.device.snapshot()
+
+
+class VirtualTarget(Target):
+    name = "virtual"
+    abilities = frozenset(Ability)
+
+    def __init__(self) -> None:
+        self.link = VirtualLink()
+        self.profiles: dict[str, DeviceProfile] = {}
+        self.radio: ClientRadio | None = None
+        self._peripherals: list[BumblePeripheral] = []
+
+    async def start(self) -> None:
+        self.profiles = load_profiles()
+        self.radio = use_link(self.link)
+
+    async def stop(self) -> None:
+        await self.release()
+        use_link(None)
+
+    async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
+        profile = self.profiles.get(model.key)
+        if profile is None:
+            raise TargetError(f"no device profile for {model.display_name}")
+        radio = self.link.add_device(model.key)
+        device = SimulatedDevice(profile, SimulatedClock(), radio.random_address.to_string(False))
+        if not pairing_mode:
+            device.leave_pairing_mode()
+        peripheral = BumblePeripheral(device, radio)
+        await peripheral.start()
+        self._peripherals.append(peripheral)
+        return DeviceUnderTest(
+            label=device.name,
+            model=model,
+            address=device.address,
+            name=device.name,
+            hands=SimulatorHands(device),
+        )
+
+    async def release(self) -> None:
+        for peripheral in self._peripherals:
+            await peripheral.stop()
+            self.link.remove_device(peripheral.radio)
+        self._peripherals.clear()
+        if self.radio is not None:
+            with contextlib.suppress(hci.HCI_Error):
+                await self.radio.device.keystore.delete_all()
+
+    def client_options(self) -> dict[str, Any]:
+        return {"client_backend": BumbleClient, "scanner_backend": BumbleScanner}
