@@ -104,7 +104,7 @@ class App:
         wanted = {device.address.upper() for device in self.devices}
         self.found = self.run(
             discover(
-                timeout=SCAN_SECONDS,
+                scan_seconds=SCAN_SECONDS,
                 until=lambda found: wanted <= set(found),
                 **self.target.client_options(),
             )

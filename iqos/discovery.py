@@ -56,14 +56,14 @@ def recognise(device: BLEDevice, advertisement: AdvertisementData) -> Discovered
 
 
 async def discover(
-    timeout: float = 5.0,
+    scan_seconds: float = 5.0,
     *,
     until: Callable[[dict[str, DiscoveredDevice]], bool] | None = None,
     scanner_backend: Any = None,
     allowed_addresses: frozenset[str] | None = None,
     **_: Any,
 ) -> list[DiscoveredDevice]:
-    """Scan for up to `timeout` seconds, or until `until(found)` says enough was seen.
+    """Scan for up to `scan_seconds`, or until `until(found)` says enough was seen.
 
     Waits only for what the caller needs: a scenario that knows which device it
     expects stops as soon as that device's scan response has arrived.
@@ -86,7 +86,7 @@ async def discover(
         options["backend"] = scanner_backend
     async with BleakScanner(on_advertisement, **options):
         try:
-            await asyncio.wait_for(enough.wait(), timeout)
+            await asyncio.wait_for(enough.wait(), scan_seconds)
         except TimeoutError:
             pass
     return sorted(found.values(), key=lambda d: -d.rssi)

@@ -51,3 +51,9 @@ def smoke_sessions(app: App, count: int) -> None:
     for _ in range(count):
         app.run(app.device.hands.act("start_heating"))
         app.run(app.device.hands.pass_time(SESSION_SECONDS))
+
+
+@given("the user ends the heating session")
+def end_heating(app: App) -> None:
+    """Taking the stick out before the profile ends."""
+    app.run(app.device.hands.act("end_heating"))

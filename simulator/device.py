@@ -371,6 +371,13 @@ class SimulatedDevice:
         if fault.needs_holder and self.holder is None:
             raise DeviceRefused(f"{self.model} has no holder, so no fault {name!r}")
         self.faults.add(name)
+        if name.startswith("session_ended_"):
+            reason = EndOfHeatReason[name.removeprefix("session_ended_").upper()]
+            self.faults.discard(name)
+            if self.heating is None:
+                self.heating = Heating(started=self.clock.now, puffs=5)
+            self._end_session(reason)
+            return
         if name == "charger_low_battery":
             self.charger.level = min(self.charger.level, 5)
         self._changed()

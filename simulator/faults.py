@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from iqos.protocol import ChargerSystemError, HolderError, HolderWarning
+from iqos.protocol import ChargerSystemError, EndOfHeatReason, HolderError, HolderWarning
 
 
 class Kind(StrEnum):
@@ -50,7 +50,26 @@ def _flag_faults() -> list[Fault]:
         )
         for flag in HolderWarning
     ]
+    faults += [
+        Fault(
+            f"session_ended_{reason.name.lower()}",
+            Kind.STATUS,
+            f"the last heating session ended: {reason.name.lower().replace('_', ' ')}",
+        )
+        for reason in ABNORMAL_END_REASONS
+    ]
     return faults
+
+
+ABNORMAL_END_REASONS = (
+    EndOfHeatReason.HEATER_TOO_HOT,
+    EndOfHeatReason.HEATER_POWER_OUT_OF_RANGE,
+    EndOfHeatReason.LOW_BATTERY,
+    EndOfHeatReason.SYSTEM_FAULT,
+    EndOfHeatReason.AMBIENT_TOO_HOT,
+    EndOfHeatReason.HEATER_VARIATION,
+)
+"""End-of-heat reasons no user action can cause; faults make the device report them."""
 
 
 CATALOGUE: dict[str, Fault] = {

@@ -24,6 +24,11 @@ from simulator.radio.bumble_gatt import BumblePeripheral
 from simulator.radio.link import VirtualLink
 
 
+ANSWER_TIMEOUT = 2.0
+"""Simulated devices answer within milliseconds; a scenario that waits for a missing
+answer need not wait the real client's 10 s to prove the timeout."""
+
+
 class SimulatorHands(Hands):
     """Physical actions and faults through the simulator's own API."""
 
@@ -125,4 +130,8 @@ class VirtualTarget(Target):
                 await self.radio.device.keystore.delete_all()
 
     def client_options(self) -> dict[str, Any]:
-        return {"client_backend": BumbleClient, "scanner_backend": BumbleScanner}
+        return {
+            "client_backend": BumbleClient,
+            "scanner_backend": BumbleScanner,
+            "timeout": ANSWER_TIMEOUT,
+        }
