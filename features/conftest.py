@@ -14,13 +14,13 @@ from harness.evidence import Evidence
 from harness.loop import SessionLoop
 from harness.tags import DOMAIN_TAGS, MODEL_PREFIX, NEEDS_PREFIX
 from harness.targets.base import Target
-from scenarios.battery import *  # noqa: F403
-from scenarios.diagnostics import *  # noqa: F403
-from scenarios.holder import *  # noqa: F403
-from scenarios.link import *  # noqa: F403
-from scenarios.pairing import *  # noqa: F403
-from scenarios.reset import *  # noqa: F403
-from scenarios.settings import *  # noqa: F403
+from scenarios.battery import *
+from scenarios.diagnostics import *
+from scenarios.holder import *
+from scenarios.link import *
+from scenarios.pairing import *
+from scenarios.reset import *
+from scenarios.settings import *
 
 
 @pytest.fixture

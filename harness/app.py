@@ -20,9 +20,9 @@ from harness.evidence import Evidence
 from harness.loop import SessionLoop
 from harness.targets.base import DeviceUnderTest, Target
 from iqos.client import IqosClient
+from iqos.diagnostics import Diagnostics, Finding
 from iqos.discovery import DiscoveredDevice, discover
 from iqos.errors import IqosError
-from iqos.diagnostics import Diagnostics, Finding
 from iqos.protocol import BatteryInformation, DeviceStatus, LastSession, PairingState
 from iqos.protocol.model import Capability, ModelSpec
 

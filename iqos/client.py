@@ -7,8 +7,8 @@ on the virtual radio and a real one on a bench adapter.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from bleak import BleakClient
 from bleak.exc import BleakDeviceNotFoundError, BleakError
@@ -27,7 +27,6 @@ from iqos.errors import (
 from iqos.protocol import (
     BatteryInformation,
     DeviceStatus,
-    ExtendedFrame,
     Frame,
     Node,
     ProtocolError,
@@ -48,6 +47,7 @@ from iqos.scp_channel import DEFAULT_TIMEOUT, ScpChannel
 from iqos.transcript import Direction, Transcript
 
 CONNECT_ATTEMPTS = 3
+T = TypeVar("T")
 Notification = BatteryInformation | DeviceStatus
 
 
@@ -175,7 +175,7 @@ class IqosClient:
         return self._decode(DeviceStatus.decode, await self._read(DEVICE_STATUS))
 
     @staticmethod
-    def _decode(decoder: Any, data: bytes) -> Any:
+    def _decode(decoder: Callable[[bytes], T], data: bytes) -> T:
         try:
             return decoder(data)
         except ProtocolError as error:
@@ -209,7 +209,7 @@ class IqosClient:
         from iqos.protocol.registers import decode_text
 
         data = await self._register(Register.MODEL_CODE)
-        return self._decode(lambda d: decode_text(d, "model code"), data)  # type: ignore[no-any-return]
+        return self._decode(lambda d: decode_text(d, "model code"), data)
 
     # --- features ---------------------------------------------------------------------
 

@@ -191,15 +191,16 @@ def findings(status: DeviceStatus, battery: BatteryInformation, holders: int) ->
                 )
             )
     record = status.holder1
-    for flag, (message, action) in _HOLDER_ERRORS.items():
-        if record.error and flag in record.error:
-            out.append(Finding(f"holder_error_{_name(flag)}", Severity.ERROR, message, action))
-    for flag, (message, action) in _HOLDER_WARNINGS.items():
-        if record.warning and flag in record.warning:
+    for error_bit, (message, action) in _HOLDER_ERRORS.items():
+        if record.error and error_bit in record.error:
+            code = f"holder_error_{_name(error_bit)}"
+            out.append(Finding(code, Severity.ERROR, message, action))
+    for warning_bit, (message, action) in _HOLDER_WARNINGS.items():
+        if record.warning and warning_bit in record.warning:
             code = (
                 "battery_aged"
-                if flag is HolderWarning.BATTERY_AGED
-                else f"holder_warning_{_name(flag)}"
+                if warning_bit is HolderWarning.BATTERY_AGED
+                else f"holder_warning_{_name(warning_bit)}"
             )
             out.append(Finding(code, Severity.WARNING, message, action))
     if record.system_error:

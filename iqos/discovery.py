@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -85,8 +86,6 @@ async def discover(
     if scanner_backend is not None:
         options["backend"] = scanner_backend
     async with BleakScanner(on_advertisement, **options):
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(enough.wait(), scan_seconds)
-        except TimeoutError:
-            pass
     return sorted(found.values(), key=lambda d: -d.rssi)

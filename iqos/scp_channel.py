@@ -62,9 +62,13 @@ class ScpChannel:
             if pending is not None and not pending[1].done():
                 pending[1].set_exception(BadAnswer(f"malformed answer: {error}"))
             return
-        if reply is not None and pending is not None and _answers(pending[0], reply):
-            if not pending[1].done():
-                pending[1].set_result(reply)
+        if (
+            reply is not None
+            and pending is not None
+            and _answers(pending[0], reply)
+            and not pending[1].done()
+        ):
+            pending[1].set_result(reply)
 
     def link_lost(self) -> None:
         """Fails the request in flight at once, instead of letting it time out."""

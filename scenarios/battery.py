@@ -35,7 +35,9 @@ def charger_drops(app: App, level: int) -> None:
     app.run(app.device.hands.set_battery("charger", level))
 
 
-@then(parsers.parse("the app is notified of a charger level of {level:Percent}%", extra_types=TYPES))
+@then(
+    parsers.parse("the app is notified of a charger level of {level:Percent}%", extra_types=TYPES)
+)
 def notified_of_charger_level(app: App, level: int) -> None:
     heard = app.heard[app.device.address]
     assert app.wait_for(

@@ -33,9 +33,11 @@ def failed_timeout(app: App) -> None:
 
 @then("the request fails with a protocol error")
 def failed_protocol(app: App) -> None:
-    assert app.error is not None and isinstance(app.error.__cause__ or app.error, ProtocolError) or (
-        app.error is not None and app.error.reason == "protocol error"
-    ), f"expected a protocol error, got {app.error!r}"
+    assert (
+        app.error is not None and isinstance(app.error.__cause__ or app.error, ProtocolError)
+    ) or (app.error is not None and app.error.reason == "protocol error"), (
+        f"expected a protocol error, got {app.error!r}"
+    )
 
 
 @then("the app can read the firmware version")

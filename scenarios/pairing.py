@@ -5,9 +5,9 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.app import App
+from iqos.models import model_named
 from iqos.protocol import PairingState
 from iqos.protocol.model import ModelSpec
-from iqos.models import model_named
 from scenarios.parameters import TYPES
 
 

@@ -13,9 +13,19 @@ from iqos.protocol.model import ModelSpec
 _MODELS = {spec.display_name: spec for spec in load_models().values()}
 
 
+class _Typed:
+    """A `parse` type: its `pattern` limits what matches, so a typo fails the lint."""
+
+    def __init__(self, pattern: str, convert: Callable[[str], Any]) -> None:
+        self.pattern = pattern
+        self._convert = convert
+
+    def __call__(self, text: str) -> Any:
+        return self._convert(text)
+
+
 def _typed(pattern: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
-    setattr(convert, "pattern", pattern)
-    return convert
+    return _Typed(pattern, convert)
 
 
 def _model(text: str) -> ModelSpec:
@@ -31,7 +41,9 @@ def _names(text: str) -> list[str]:
 
 
 TYPES: dict[str, Callable[[str], Any]] = {
-    "Model": _typed("|".join(re.escape(name) for name in sorted(_MODELS, key=len, reverse=True)), _model),
+    "Model": _typed(
+        "|".join(re.escape(name) for name in sorted(_MODELS, key=len, reverse=True)), _model
+    ),
     "Percent": _typed(r"\d{1,3}", _percent),
     "Names": _typed(r"[a-z ,]+", _names),
 }

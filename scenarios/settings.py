@@ -57,12 +57,20 @@ def turn_off(app: App, moments: list[str]) -> None:
 def vibrates_for(app: App, moments: list[str]) -> None:
     """Read back from the device, not from what the app wrote."""
     settings = app.run(app.client().haptics())
-    off = [name for name, field in zip(moments, _fields(moments), strict=True) if not getattr(settings, field)]
+    off = [
+        name
+        for name, field in zip(moments, _fields(moments), strict=True)
+        if not getattr(settings, field)
+    ]
     assert not off, f"vibration is off for {off}: {settings}"
 
 
 @then(parsers.parse('the device does not vibrate for "{moments:Names}"', extra_types=TYPES))
 def does_not_vibrate_for(app: App, moments: list[str]) -> None:
     settings = app.run(app.client().haptics())
-    on = [name for name, field in zip(moments, _fields(moments), strict=True) if getattr(settings, field)]
+    on = [
+        name
+        for name, field in zip(moments, _fields(moments), strict=True)
+        if getattr(settings, field)
+    ]
     assert not on, f"vibration is still on for {on}: {settings}"

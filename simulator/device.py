@@ -166,7 +166,7 @@ class SimulatedDevice:
         faults = self.faults
         system_error = ChargerSystemError(0)
         for flag in ChargerSystemError:
-            if f"charger_error_{flag.name.lower()}" in faults:
+            if f"charger_error_{str(flag.name).lower()}" in faults:
                 system_error |= flag
         if "charging_timeout" in faults:
             system_error |= ChargerSystemError.CHARGING_TIMEOUT
@@ -197,13 +197,13 @@ class SimulatedDevice:
         record = HolderRecord(last_session=session)
         if self.holder is not None:
             error = HolderError(0)
-            for flag in HolderError:
-                if f"holder_error_{flag.name.lower()}" in faults:
-                    error |= flag
+            for error_bit in HolderError:
+                if f"holder_error_{str(error_bit.name).lower()}" in faults:
+                    error |= error_bit
             warning = HolderWarning(0)
-            for flag in HolderWarning:
-                if f"holder_warning_{flag.name.lower()}" in faults:
-                    warning |= flag
+            for warning_bit in HolderWarning:
+                if f"holder_warning_{str(warning_bit.name).lower()}" in faults:
+                    warning |= warning_bit
             if "battery_aged" in faults:
                 warning |= HolderWarning.BATTERY_AGED
             record = HolderRecord(

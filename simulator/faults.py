@@ -26,35 +26,35 @@ class Fault:
 def _flag_faults() -> list[Fault]:
     faults = [
         Fault(
-            f"charger_error_{flag.name.lower()}",
+            f"charger_error_{str(flag.name).lower()}",
             Kind.STATUS,
-            f"charger system error bit: {flag.name.lower().replace('_', ' ')}",
+            f"charger system error bit: {str(flag.name).lower().replace('_', ' ')}",
         )
         for flag in ChargerSystemError
     ]
     faults += [
         Fault(
-            f"holder_error_{flag.name.lower()}",
+            f"holder_error_{str(flag.name).lower()}",
             Kind.STATUS,
-            f"holder error bit: {flag.name.lower().replace('_', ' ')}",
+            f"holder error bit: {str(flag.name).lower().replace('_', ' ')}",
             needs_holder=True,
         )
         for flag in HolderError
     ]
     faults += [
         Fault(
-            f"holder_warning_{flag.name.lower()}",
+            f"holder_warning_{str(flag.name).lower()}",
             Kind.STATUS,
-            f"holder warning bit: {flag.name.lower().replace('_', ' ')}",
+            f"holder warning bit: {str(flag.name).lower().replace('_', ' ')}",
             needs_holder=True,
         )
         for flag in HolderWarning
     ]
     faults += [
         Fault(
-            f"session_ended_{reason.name.lower()}",
+            f"session_ended_{str(reason.name).lower()}",
             Kind.STATUS,
-            f"the last heating session ended: {reason.name.lower().replace('_', ' ')}",
+            f"the last heating session ended: {str(reason.name).lower().replace('_', ' ')}",
         )
         for reason in ABNORMAL_END_REASONS
     ]
@@ -74,8 +74,8 @@ ABNORMAL_END_REASONS = (
 
 CATALOGUE: dict[str, Fault] = {
     fault.name: fault
-    for fault in _flag_faults()
-    + [
+    for fault in [
+        *_flag_faults(),
         Fault("charger_defect", Kind.STATUS, "charger defect bit of the charger state"),
         Fault("holder_defect", Kind.STATUS, "holder defect bit of the holder state", True),
         Fault("holder_system_error", Kind.STATUS, "holder system error register non-zero", True),

@@ -125,7 +125,7 @@ def load_profile(path: Path) -> DeviceProfile:
         key=key,
         spec=spec,
         serial=raw["identity"]["serial"],
-        firmware=tuple(raw["identity"]["firmware"]),  # type: ignore[arg-type]
+        firmware=tuple(raw["identity"]["firmware"]),
         software_revision=raw["identity"]["software_revision"],
         manufacturer=raw["identity"]["manufacturer"],
         advertising_interval_ms=float(raw["timings"]["advertising_interval_ms"]),

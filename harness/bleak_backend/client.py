@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from bleak.backends.characteristic import BleakGATTCharacteristic
@@ -68,12 +69,10 @@ class BumbleClient(BaseBleakClient):
         self._leaving = False
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
         if await self.is_bonded():
-            try:
+            # If the device lost its keys (it was reset), the link stays up but
+            # unencrypted, as on BlueZ, and encrypted reads fail until pairing.
+            with contextlib.suppress(hci.HCI_Error):
                 await connection.encrypt()
-            except hci.HCI_Error:
-                # The device lost its keys (it was reset): the link stays up but
-                # unencrypted, as on BlueZ, and encrypted reads fail until pairing.
-                pass
         self._peer = Peer(connection)
         await self._discover(self._peer)
         if pair:
@@ -122,10 +121,8 @@ class BumbleClient(BaseBleakClient):
         if self._connection is None:
             return
         self._leaving = True
-        try:
+        with contextlib.suppress(core.BaseBumbleError, hci.HCI_Error):
             await self._connection.disconnect()
-        except (core.BaseBumbleError, hci.HCI_Error):
-            pass
         self._connection = None
         self._peer = None
 
@@ -141,16 +138,16 @@ class BumbleClient(BaseBleakClient):
         return (self.address.upper(), f"{self.address.upper()}/P")
 
     async def unpair(self) -> None:
-        device = await current().central()
+        keystore = current().keystore
         for name in self._bond_names():
-            if await device.keystore.get(name) is not None:
-                await device.keystore.delete(name)
+            if await keystore.get(name) is not None:
+                await keystore.delete(name)
         await self.disconnect()
 
     async def is_bonded(self) -> bool:
-        device = await current().central()
+        keystore = current().keystore
         for name in self._bond_names():
-            if await device.keystore.get(name) is not None:
+            if await keystore.get(name) is not None:
                 return True
         return False
 

@@ -22,7 +22,8 @@ class ClientRadio:
     def __init__(self, link: VirtualLink, name: str = "iqos-hil-central") -> None:
         self.link = link
         self.device: Device = link.add_device(name)
-        self.device.keystore = MemoryKeyStore()
+        self.keystore = MemoryKeyStore()
+        self.device.keystore = self.keystore
         self.device.pairing_config_factory = lambda _connection: PairingConfig(
             sc=True,
             mitm=False,

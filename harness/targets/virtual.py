@@ -7,6 +7,7 @@ bond or cached GATT table leaks from one scenario into the next.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from bumble import hci
@@ -23,7 +24,6 @@ from simulator.profile import DeviceProfile, load_profiles
 from simulator.radio.bumble_gatt import BumblePeripheral
 from simulator.radio.link import VirtualLink
 
-
 ANSWER_TIMEOUT = 2.0
 """Simulated devices answer within milliseconds; a scenario that waits for a missing
 answer need not wait the real client's 10 s to prove the timeout."""
@@ -37,7 +37,7 @@ class SimulatorHands(Hands):
 
     async def act(self, action: str, **parameters: Any) -> None:
         device = self.device
-        actions = {
+        actions: dict[str, Callable[[], None]] = {
             "enter_pairing_mode": device.enter_pairing_mode,
             "remove_holder": device.remove_holder,
             "insert_holder": device.insert_holder,
@@ -127,7 +127,7 @@ class VirtualTarget(Target):
         self._peripherals.clear()
         if self.radio is not None:
             with contextlib.suppress(hci.HCI_Error):
-                await self.radio.device.keystore.delete_all()
+                await self.radio.keystore.delete_all()
 
     def client_options(self) -> dict[str, Any]:
         return {

@@ -52,7 +52,8 @@ class BumblePeripheral:
         self._advertised: tuple[Any, ...] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._notified: dict[str, bytes] = {}
-        radio.keystore = MemoryKeyStore()
+        self.keystore = MemoryKeyStore()
+        radio.keystore = self.keystore
         radio.pairing_config_factory = lambda connection: PairingConfig(
             sc=True,
             mitm=False,
@@ -78,19 +79,19 @@ class BumblePeripheral:
                 )
             ],
         )
-        self.scp = gatt.Characteristic(
+        self.scp: gatt.Characteristic[bytes] = gatt.Characteristic(
             uuids.SCP_CONTROL_POINT,
             _P.WRITE | _P.NOTIFY,
             gatt.Characteristic.WRITEABLE | gatt.Characteristic.WRITE_REQUIRES_ENCRYPTION,
             gatt.CharacteristicValue(write=self._on_scp_write),
         )
-        self.battery = gatt.Characteristic(
+        self.battery: gatt.Characteristic[bytes] = gatt.Characteristic(
             uuids.BATTERY_INFORMATION,
             _P.READ | _P.NOTIFY,
             _ENCRYPTED,
             gatt.CharacteristicValue(read=lambda _c: self.device.battery().encode()),
         )
-        self.status = gatt.Characteristic(
+        self.status: gatt.Characteristic[bytes] = gatt.Characteristic(
             uuids.DEVICE_STATUS,
             _P.READ | _P.NOTIFY,
             _ENCRYPTED,
@@ -192,7 +193,7 @@ class BumblePeripheral:
 
     async def _after_change(self) -> None:
         if not self.device.bonds:
-            await self.radio.keystore.delete_all()
+            await self.keystore.delete_all()
         await self._advertise()
         connection = self.connection
         if connection is None or not connection.is_encrypted:

@@ -69,7 +69,7 @@ class VirtualLink(LocalLink):
     """One shared virtual radio: advertising goes only to controllers that listen."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._rssi: dict[hci.Address, int] = {}
         self._controllers_by_device: dict[int, Controller] = {}
 
