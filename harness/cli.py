@@ -1,0 +1,86 @@
+"""`iqos-hil`: device commands on any target, and the scenario writer's tools.
+
+The device commands live in `iqos.cli`; this wraps them with target selection
+(a simulated device on `virtual`, the bench on `hardware`), which the client
+stack itself must not know about.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness.scenario_tools import lint_command, steps_command
+from iqos.cli import add_device_arguments, execute, exit_code
+from iqos.errors import IqosError
+from iqos.models import model_named
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iqos-hil",
+        description="Drive IQOS devices (simulated or on a bench). "
+        "Also: `iqos-hil steps` (step catalog) and `iqos-hil lint FEATURES` (feature lint).",
+    )
+    parser.add_argument("--target", choices=("virtual", "hardware"), default="virtual")
+    parser.add_argument("--bench", type=Path, help="bench file (hardware target)")
+    parser.add_argument(
+        "--model",
+        default="IQOS 3 DUO",
+        help="virtual target: the model of the simulated device to start (default IQOS 3 DUO)",
+    )
+    parser.add_argument(
+        "--fault", action="append", default=[], help="virtual target: a fault to start the device with"
+    )
+    add_device_arguments(parser)
+    return parser
+
+
+async def _on_virtual(args: argparse.Namespace) -> int:
+    from harness.targets.virtual import VirtualTarget
+
+    target = VirtualTarget()
+    await target.start()
+    try:
+        device = await target.provide(model_named(args.model))
+        for fault in args.fault:
+            await device.hands.inject(fault)
+        return await execute(args, target.client_options())
+    finally:
+        await target.stop()
+
+
+async def _on_hardware(args: argparse.Namespace) -> int:
+    from iqos.bench import load_bench
+
+    if args.bench is None:
+        print("iqos-hil: --target hardware needs --bench FILE", file=sys.stderr)
+        return 2
+    bench = load_bench(args.bench)
+    options: dict[str, Any] = {"allowed_addresses": bench.allowed_addresses}
+    return await execute(args, options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "steps":
+        return steps_command(argv[1:])
+    if argv and argv[0] == "lint":
+        return lint_command(argv[1:])
+    args = _parser().parse_args(argv)
+    try:
+        run = _on_virtual if args.target == "virtual" else _on_hardware
+        return asyncio.run(run(args))
+    except IqosError as error:
+        print(f"iqos-hil: {error.reason}: {error}", file=sys.stderr)
+        return exit_code(error)
+    except (KeyError, ValueError) as error:
+        print(f"iqos-hil: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Control API: change a running simulator from outside, as a test bench would.
+
+In process, `Control` acts on the devices directly. From another process,
+`serve_control` answers JSON lines on a unix socket and `request` sends one;
+a malformed request gets an error reply, never a dropped connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from simulator.device import DeviceRefused, SimulatedDevice
+from simulator.faults import CATALOGUE, UnknownFault
+
+
+class ControlError(ValueError):
+    """A request the simulator cannot carry out; the reply says why."""
+
+
+class Control:
+    def __init__(self, devices: list[SimulatedDevice]) -> None:
+        self.devices = devices
+
+    def find(self, name: str) -> SimulatedDevice:
+        for device in self.devices:
+            if name in (device.name, device.address, device.address.replace(":", "")):
+                return device
+        known = ", ".join(d.name for d in self.devices) or "none"
+        raise ControlError(f"no device {name!r}; devices: {known}")
+
+    def handle(self, request: dict[str, Any]) -> Any:
+        operation = request.get("op")
+        if operation == "devices":
+            return [{"name": d.name, "address": d.address, "model": d.model} for d in self.devices]
+        if operation == "faults":
+            return {name: fault.description for name, fault in CATALOGUE.items()}
+        if not isinstance(request.get("device"), str):
+            raise ControlError("missing 'device' (a name or address)")
+        device = self.find(request["device"])
+        actions: dict[str, Callable[[], Any]] = {
+            "state": device.snapshot,
+            "inject": lambda: device.inject(str(request["fault"])),
+            "clear": lambda: device.clear(str(request["fault"])),
+            "remove_holder": device.remove_holder,
+            "insert_holder": device.insert_holder,
+            "hold_button": lambda: device.hold_button(float(request["seconds"])),
+            "start_heating": device.start_heating,
+            "puff": lambda: device.puff(int(request.get("count", 1))),
+            "end_heating": device.end_heating,
+            "pass_time": lambda: device.pass_time(float(request["seconds"])),
+            "set_battery": lambda: device.set_battery(str(request["part"]), int(request["level"])),
+            "enter_pairing_mode": device.enter_pairing_mode,
+        }
+        if operation not in actions:
+            raise ControlError(
+                f"unknown op {operation!r}; known: devices, faults, {', '.join(actions)}"
+            )
+        try:
+            result = actions[str(operation)]()
+        except KeyError as missing:
+            raise ControlError(f"op {operation!r} needs {missing}") from None
+        except (UnknownFault, DeviceRefused, ValueError) as error:
+            raise ControlError(str(error)) from None
+        return device.snapshot() if result is None else result
+
+
+async def serve_control(control: Control, path: Path) -> asyncio.AbstractServer:
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while line := await reader.readline():
+                writer.write((json.dumps(_answer(control, line)) + "\n").encode())
+                await writer.drain()
+        finally:
+            writer.close()
+
+    path.unlink(missing_ok=True)
+    return await asyncio.start_unix_server(session, path=str(path))
+
+
+def _answer(control: Control, line: bytes) -> dict[str, Any]:
+    try:
+        request = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return {"ok": False, "error": f"not JSON: {error}"}
+    if not isinstance(request, dict):
+        return {"ok": False, "error": "a request is a JSON object with 'op'"}
+    try:
+        return {"ok": True, "result": control.handle(request)}
+    except ControlError as error:
+        return {"ok": False, "error": str(error)}
+
+
+async def request(path: Path, message: dict[str, Any], timeout: float = 5.0) -> Any:
+    """One request to a running `iqos-sim serve`; raises ControlError with its reply."""
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_unix_connection(str(path)), timeout)
+    except (OSError, TimeoutError) as error:
+        raise ControlError(f"no simulator at {path}: {error}") from None
+    try:
+        writer.write((json.dumps(message) + "\n").encode())
+        await writer.drain()
+        line = await asyncio.wait_for(reader.readline(), timeout)
+    finally:
+        writer.close()
+    if not line:
+        raise ControlError("the simulator closed the connection")
+    reply = json.loads(line)
+    if not reply.get("ok"):
+        raise ControlError(reply.get("error", "unknown error"))
+    return reply["result"]
