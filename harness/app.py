@@ -19,7 +19,7 @@ import pytest
 from harness.evidence import Evidence
 from harness.loop import SessionLoop
 from harness.targets.base import DeviceUnderTest, Target
-from iqos.client import IqosClient
+from iqos.client import IqosClient, Notifications
 from iqos.diagnostics import Diagnostics, Finding
 from iqos.discovery import DiscoveredDevice, discover
 from iqos.errors import IqosError
@@ -129,8 +129,8 @@ class App:
         heard = self.heard.setdefault(device.address, Heard())
         client = self.client(device)
 
-        async def consume() -> None:
-            async for value in client.notifications():
+        async def consume(stream: Notifications) -> None:
+            async for value in stream:
                 if isinstance(value, BatteryInformation):
                     heard.battery.append(value)
                 else:
@@ -138,7 +138,8 @@ class App:
                 heard.changed.set()
 
         async def start() -> None:
-            self._listeners.append(asyncio.get_running_loop().create_task(consume()))
+            stream = await client.notifications()
+            self._listeners.append(asyncio.get_running_loop().create_task(consume(stream)))
 
         self.run(start())
         return heard

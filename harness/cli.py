@@ -33,7 +33,10 @@ def _parser() -> argparse.ArgumentParser:
         help="virtual target: the model of the simulated device to start (default IQOS 3 DUO)",
     )
     parser.add_argument(
-        "--fault", action="append", default=[], help="virtual target: a fault to start the device with"
+        "--fault",
+        action="append",
+        default=[],
+        help="virtual target: a fault to start the device with",
     )
     add_device_arguments(parser)
     return parser

@@ -52,7 +52,8 @@ def add_device_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--off",
         default="",
-        help="haptics: comma-separated moments to turn off (heating_start, ready, near_end, manual_end)",
+        help="haptics: moments to turn off, comma-separated "
+        "(heating_start, ready, near_end, manual_end)",
     )
 
 
@@ -106,7 +107,10 @@ async def execute(args: argparse.Namespace, options: dict[str, Any]) -> int:
             _show(rows, True)
         else:
             for row in rows:
-                print(f"{row['address']}  {row['name']:<20} {row['model']!s:<14} {row['rssi']:>4} dBm  {row['state']}")
+                print(
+                    f"{row['address']}  {row['name']:<20} {row['model']!s:<14} "
+                    f"{row['rssi']:>4} dBm  {row['state']}"
+                )
         return 0
     target = await _target_address(args, options)
     client = IqosClient(target.address, target.model or model_for_name(target.name), **options)

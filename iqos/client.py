@@ -7,7 +7,8 @@ on the virtual radio and a real one on a bench adapter.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+import contextlib
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from bleak import BleakClient
@@ -273,30 +274,41 @@ class IqosClient:
 
     # --- notifications ----------------------------------------------------------------
 
-    async def notifications(self) -> AsyncIterator[Notification]:
-        """Decoded battery and status changes, as the device sends them."""
+    async def notifications(self) -> Notifications:
+        """Subscribes to battery and status changes; the returned stream yields them
+        decoded. Subscribed on return, so no change made afterwards can be missed."""
         await self.connect()
         client = self._link()
-        queue: asyncio.Queue[Notification] = asyncio.Queue()
+        stream = Notifications()
 
-        def on_battery(_characteristic: Any, data: bytearray) -> None:
-            self._transcript.record(Direction.NOTIFY, BATTERY_INFORMATION, bytes(data))
-            try:
-                queue.put_nowait(BatteryInformation.decode(bytes(data)))
-            except ProtocolError:
-                return
+        def handler(
+            uuid: str, decode: Callable[[bytes], Notification]
+        ) -> Callable[[Any, bytearray], None]:
+            def on_notify(_characteristic: Any, data: bytearray) -> None:
+                self._transcript.record(Direction.NOTIFY, uuid, bytes(data))
+                with contextlib.suppress(ProtocolError):
+                    stream.queue.put_nowait(decode(bytes(data)))
 
-        def on_status(_characteristic: Any, data: bytearray) -> None:
-            self._transcript.record(Direction.NOTIFY, DEVICE_STATUS, bytes(data))
-            try:
-                queue.put_nowait(DeviceStatus.decode(bytes(data)))
-            except ProtocolError:
-                return
+            return on_notify
 
-        await client.start_notify(BATTERY_INFORMATION, on_battery)
-        await client.start_notify(DEVICE_STATUS, on_status)
-        while True:
-            yield await queue.get()
+        await client.start_notify(
+            BATTERY_INFORMATION, handler(BATTERY_INFORMATION, BatteryInformation.decode)
+        )
+        await client.start_notify(DEVICE_STATUS, handler(DEVICE_STATUS, DeviceStatus.decode))
+        return stream
 
 
-__all__ = ["IqosClient", "IqosError", "Notification"]
+class Notifications:
+    """An async stream of decoded battery and status notifications."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Notification] = asyncio.Queue()
+
+    def __aiter__(self) -> Notifications:
+        return self
+
+    async def __anext__(self) -> Notification:
+        return await self.queue.get()
+
+
+__all__ = ["IqosClient", "IqosError", "Notification", "Notifications"]

@@ -77,7 +77,7 @@ async def serve_control(control: Control, path: Path) -> asyncio.AbstractServer:
         finally:
             writer.close()
 
-    path.unlink(missing_ok=True)
+    await asyncio.to_thread(path.unlink, missing_ok=True)
     return await asyncio.start_unix_server(session, path=str(path))
 
 

@@ -1,0 +1,185 @@
+"""The client stack against simulated devices over the virtual radio: real ATT, GATT
+and SMP through bumble, driven through bleak's public API."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakError
+
+from harness.bleak_backend import BumbleClient, BumbleScanner
+from harness.targets.virtual import VirtualTarget
+from iqos.client import IqosClient
+from iqos.discovery import discover
+from iqos.errors import BadAnswer, Disconnected, OperationTimeout, PairingRefused
+from iqos.models import model_named
+from iqos.protocol import BatteryInformation, Node, PairingState, ShortFrame
+from iqos.protocol.registers import Register
+from iqos.protocol.uuids import BATTERY_INFORMATION, SCP_CONTROL_POINT
+from simulator.device import SimulatedDevice
+
+OPTIONS: dict[str, Any] = {
+    "client_backend": BumbleClient,
+    "scanner_backend": BumbleScanner,
+    "timeout": 1.0,
+}
+
+
+def on_radio(test: Callable[[VirtualTarget], Awaitable[None]]) -> None:
+    async def run() -> None:
+        target = VirtualTarget()
+        await target.start()
+        try:
+            await asyncio.wait_for(test(target), 30)
+        finally:
+            await target.stop()
+
+    asyncio.run(run())
+
+
+def simulated(target: VirtualTarget) -> SimulatedDevice:
+    return target._peripherals[-1].device
+
+
+@pytest.mark.parametrize("model", ["IQOS 2.4 Plus", "IQOS 3 DUO", "IQOS 3 Multi"])
+def test_discover_pair_read_and_reset(model: str) -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named(model))
+        found = await discover(2, until=lambda seen: device.address in seen, **OPTIONS)
+        (entry,) = [d for d in found if d.address == device.address]
+        assert entry.model is not None and entry.model.display_name == model
+        assert entry.pairing_state is PairingState.PAIRING_MODE
+        client = IqosClient(device.address, entry.model, **OPTIONS)
+        assert not await client.is_paired()
+        await client.pair()
+        assert await client.is_paired()
+        battery = await client.battery()
+        assert battery.charger is not None and battery.charger.level is not None
+        report = await client.diagnostics()
+        assert report.healthy and "*" in report.serial
+        await client.reset()
+        assert simulated(target).bonds == set()
+
+    on_radio(scenario)
+
+
+def test_encrypted_read_before_pairing_fails_and_bonded_reconnect_reencrypts() -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        async with BleakClient(device.address, backend=BumbleClient) as raw:
+            with pytest.raises(BleakError, match="INSUFFICIENT_ENCRYPTION"):
+                await raw.read_gatt_char(BATTERY_INFORMATION)
+            await raw.pair()
+            assert BatteryInformation.decode(bytes(await raw.read_gatt_char(BATTERY_INFORMATION)))
+        async with BleakClient(device.address, backend=BumbleClient) as again:
+            assert await again.read_gatt_char(BATTERY_INFORMATION)
+
+    on_radio(scenario)
+
+
+def test_refused_pairing_is_a_typed_error() -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        await device.hands.inject("refuse_pairing")
+        with pytest.raises(PairingRefused):
+            await IqosClient(device.address, device.model, **OPTIONS).pair()
+
+    on_radio(scenario)
+
+
+def test_malformed_writes_get_no_answer_and_the_device_stays_up() -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        answers: list[bytes] = []
+        answered = asyncio.Event()
+
+        def on_answer(_characteristic: object, data: bytearray) -> None:
+            answers.append(bytes(data))
+            answered.set()
+
+        async with BleakClient(device.address, backend=BumbleClient) as raw:
+            await raw.pair()
+            await raw.start_notify(SCP_CONTROL_POINT, on_answer)
+            good = ShortFrame(Node.CHARGER, Register.FIRMWARE_VERSION).encode()
+            for bad in (
+                good[:-1] + bytes((good[-1] ^ 1,)),  # bad CRC
+                good[:3],  # truncated
+                ShortFrame(Node.CHARGER, 0x3FF).encode(),  # unknown register
+                ShortFrame(Node.D2, Register.FIRMWARE_VERSION).encode(),  # wrong node
+                b"\x00" + bytes(9),  # a last fragment with nothing before it
+                b"\x07\xc0",  # unknown fragment flag
+            ):
+                await raw.write_gatt_char(SCP_CONTROL_POINT, bad, response=True)
+            await raw.write_gatt_char(SCP_CONTROL_POINT, good, response=True)
+            await asyncio.wait_for(answered.wait(), 5)
+        assert len(answers) == 1 and answers[0][:4] == bytes.fromhex("00 C0 88 00")
+
+    on_radio(scenario)
+
+
+def test_bad_crc_no_answer_and_disconnect_give_typed_errors_and_the_client_recovers() -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 Multi"))
+        client = IqosClient(device.address, device.model, **OPTIONS)
+        await client.pair()
+        for fault, error in (
+            ("scp_bad_crc", BadAnswer),
+            ("scp_no_answer", OperationTimeout),
+            ("disconnect_after_operations", Disconnected),
+        ):
+            await device.hands.inject(fault)
+            with pytest.raises(error):
+                await client.firmware_version()
+            await device.hands.clear(fault)
+            assert (await client.firmware_version()).major == 5
+
+    on_radio(scenario)
+
+
+def test_notifications_arrive_between_requests() -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        client = IqosClient(device.address, device.model, **OPTIONS)
+        await client.pair()
+        stream = await client.notifications()
+        await device.hands.set_battery("charger", 42)
+        assert (await client.firmware_version()).major == 5
+        value = await asyncio.wait_for(anext(stream), 5)
+        assert isinstance(value, BatteryInformation) and value.charger is not None
+        assert value.charger.level == 42
+
+    on_radio(scenario)
+
+
+def test_unsolicited_disconnect_is_reported_and_a_requested_one_is_not() -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        lost = asyncio.Event()
+        raw = BleakClient(
+            device.address, backend=BumbleClient, disconnected_callback=lambda _c: lost.set()
+        )
+        await raw.connect()
+        await raw.disconnect()
+        assert not lost.is_set()
+        await raw.connect()
+        await target._peripherals[-1].disconnect()
+        await asyncio.wait_for(lost.wait(), 5)
+
+    on_radio(scenario)
+
+
+def test_passive_scan_gets_no_scan_response() -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        seen = await BleakScanner.discover(
+            0.3, return_adv=True, backend=BumbleScanner, scanning_mode="passive"
+        )
+        _, advertisement = seen[device.address]
+        assert advertisement.local_name is None
+        assert 0x0223 in advertisement.manufacturer_data
+        active = await BleakScanner.find_device_by_name(device.name, 2, backend=BumbleScanner)
+        assert active is not None and active.address == device.address
+
+    on_radio(scenario)

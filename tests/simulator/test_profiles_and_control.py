@@ -1,0 +1,130 @@
+"""Bad profile YAML names file, key and problem; the control socket answers bad requests."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from iqos.bench import BenchError, load_bench
+from simulator.clock import SimulatedClock
+from simulator.control import Control, ControlError, request, serve_control
+from simulator.device import SimulatedDevice
+from simulator.profile import PROFILES, ProfileError, find_profile, load_profile, load_profiles
+
+GOOD = (PROFILES / "iqos-3-duo.yaml").read_text()
+
+
+def test_every_shipped_profile_loads() -> None:
+    assert set(load_profiles()) == {"iqos-2.4-plus", "iqos-3-duo", "iqos-3-multi"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("protocol: [unclosed", "not valid YAML"),
+        (
+            GOOD.replace("advertising_interval_ms: 20", "advertising_interval_ms: fast"),
+            "timings.advertising_interval_ms: 'fast' is not of type 'number'",
+        ),
+        (
+            GOOD.replace("  serial:", "  colour: red\n  serial:"),
+            "identity: Additional properties are not allowed ('colour'",
+        ),
+        (
+            GOOD.replace("  name_prefix: IQOS 3 DUO             # assumed\n", ""),
+            "protocol: missing key 'name_prefix'",
+        ),
+        (
+            GOOD.replace("capabilities: [holder,", "capabilities: [teleport, holder,"),
+            "'teleport' is not a valid Capability",
+        ),
+        (
+            GOOD.replace("level: 90", "level: 190"),
+            "state.charger.level: 190 is greater than the maximum of 100",
+        ),
+    ],
+)
+def test_bad_profiles_name_file_key_and_problem(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert str(caught.value).startswith(str(path))
+    assert message in str(caught.value)
+
+
+def test_unknown_model_lists_the_known_ones() -> None:
+    with pytest.raises(ProfileError, match=r"unknown model 'IQOS 9'; known: iqos-2\.4-plus"):
+        find_profile("IQOS 9")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("devices: []", "devices: a list of at least one device"),
+        ("devices:\n  - {name: a, model: iqos-3-duo}", "devices[0]: missing key 'address'"),
+        (
+            "devices:\n  - {name: a, model: iqos-9, address: 'AA:BB:CC:DD:EE:FF'}",
+            "devices[0].model: unknown model 'iqos-9'",
+        ),
+        (
+            "devices:\n  - {name: a, model: iqos-3-duo, address: nowhere}",
+            "devices[0].address: 'nowhere' is not",
+        ),
+        ("adapter: hci0\nrobots: 2\ndevices: []", "unknown key 'robots'"),
+        ("devices: [", "not valid YAML"),
+    ],
+)
+def test_bad_bench_files(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "bench.yaml"
+    path.write_text(text)
+    with pytest.raises(
+        BenchError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")
+    ):
+        load_bench(path)
+
+
+def test_control_socket_rejects_malformed_requests_and_keeps_serving(tmp_path: Path) -> None:
+    subject = SimulatedDevice(find_profile("IQOS 3 DUO"), SimulatedClock(), "C0:11:22:33:44:55")
+    control = Control([subject])
+    path = tmp_path / "control.sock"
+
+    async def scenario() -> list[str]:
+        server = await serve_control(control, path)
+        errors = []
+        async with server:
+            reader, writer = await asyncio.open_unix_connection(str(path))
+            for line in (
+                b"not json\n",
+                b"[1, 2]\n",
+                b'{"op": "inject", "device": "C0:11:22:33:44:55"}\n',
+                b'{"op": "inject", "device": "nobody", "fault": "x"}\n',
+                b'{"op": "inject", "device": "C0:11:22:33:44:55", "fault": "bogus"}\n',
+                b'{"op": "teleport", "device": "C0:11:22:33:44:55"}\n',
+            ):
+                writer.write(line)
+                reply = json.loads(await asyncio.wait_for(reader.readline(), 5))
+                assert reply["ok"] is False
+                errors.append(reply["error"])
+            writer.close()
+            state = await request(
+                path, {"op": "inject", "device": subject.name, "fault": "ambient_too_hot"}
+            )
+            assert "ambient_too_hot" in state["faults"]
+            with pytest.raises(ControlError, match="unknown fault"):
+                await request(path, {"op": "inject", "device": subject.name, "fault": "bogus"})
+        return errors
+
+    errors = asyncio.run(scenario())
+    assert errors[0].startswith("not JSON")
+    assert "JSON object" in errors[1]
+    assert "needs 'fault'" in errors[2]
+    assert "no device 'nobody'" in errors[3]
+    assert "unknown fault 'bogus'" in errors[4]
+    assert "unknown op 'teleport'" in errors[5]
+
+
+def test_request_to_no_simulator_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ControlError, match="no simulator at"):
+        asyncio.run(request(tmp_path / "absent.sock", {"op": "devices"}))
