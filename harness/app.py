@@ -57,6 +57,11 @@ class App:
         self.heard: dict[str, Heard] = {}
         self._listeners: list[asyncio.Task[None]] = []
 
+    def __repr__(self) -> str:
+        """Reports list each step's arguments; this one names the target and devices."""
+        names = ", ".join(device.label for device in self.devices) or "no device yet"
+        return f"app on the {self.target.name} target ({names})"
+
     @property
     def device(self) -> DeviceUnderTest:
         if not self.devices:

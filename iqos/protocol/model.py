@@ -69,6 +69,13 @@ class ModelSpec:
     reset: Command | None
     codentify: Command | None
 
+    def __str__(self) -> str:
+        return self.display_name
+
+    def __repr__(self) -> str:
+        """Short, because reports show step parameters with repr."""
+        return f"ModelSpec({self.key!r})"
+
     def supports(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
