@@ -1,161 +1,357 @@
-"""Virtual radio figures, measured in one run so they compare as ratios.
+"""Benchmark of the virtual radio and the bleak backend over bumble.
 
-- per-operation latency (read, write with response, notify round trip) through
-  the bleak backend, against the same operation on a raw bumble central;
-- N simulated devices advertising at once: time for one active scan to find
-  them all, and memory per device (bumble stack + simulator).
+    .venv/bin/python bench/radio_bench.py [DEVICES=1000] [--rounds 200] [--stock-devices 100]
 
-    .venv/bin/python bench/radio_bench.py [N]   -> table, and bench/results/radio.json
+Prints a table and writes bench/results/radio.json. What it measures, and how:
+
+* Latency of read, write (with response), notify and pair through the bleak
+  backend, as a ratio to the same operation on a raw bumble central in the same
+  run, on the same link and peripheral. Operations alternate between the two
+  clients, so drift in the machine's speed hits both alike; the ratio is of
+  medians.
+* N bare bumble advertisers at 20 ms in this process:
+  - memory per device: growth of the process's resident set while creating
+    them, divided by N;
+  - CPU while nobody listens: process CPU time over wall time for 3 s (one
+    core = 100 %), with every device advertising;
+  - CPU while one passive scanner with controller duplicate filtering listens,
+    measured the same way (advertising events then really run);
+  - one active scan through BleakScanner: seconds until every device was
+    reported (advertising data and scan response).
+* For scale, the same idle measurement on stock bumble (LocalLink and
+  Controller) with fewer devices, since stock cost grows with N squared.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import contextlib
 import json
+import os
+import platform
 import statistics
 import sys
 import time
-import tracemalloc
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
-from bleak import BleakClient, BleakScanner
-from bumble import gatt
-from bumble.device import Peer
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from harness.bleak_backend import BumbleClient, BumbleScanner, use_link
-from iqos.protocol import Node, ShortFrame
-from iqos.protocol.registers import Register
-from iqos.protocol.uuids import BATTERY_INFORMATION, SCP_CONTROL_POINT
-from simulator.clock import SimulatedClock
-from simulator.device import SimulatedDevice
-from simulator.profile import find_profile
-from simulator.radio.bumble_gatt import BumblePeripheral
-from simulator.radio.link import VirtualLink
+from bleak import BleakClient, BleakScanner  # noqa: E402
+from bleak.backends.device import BLEDevice  # noqa: E402
+from bleak.backends.scanner import AdvertisementData  # noqa: E402
+from bumble import gatt, hci  # noqa: E402
+from bumble.controller import Controller  # noqa: E402
+from bumble.core import AdvertisingData  # noqa: E402
+from bumble.device import Connection, Device, Peer  # noqa: E402
+from bumble.host import Host  # noqa: E402
+from bumble.keys import MemoryKeyStore  # noqa: E402
+from bumble.link import LocalLink  # noqa: E402
+from bumble.pairing import PairingConfig, PairingDelegate  # noqa: E402
+from bumble.transport.common import AsyncPipeSink  # noqa: E402
 
-RESULTS = Path(__file__).parent / "results" / "radio.json"
-ROUNDS = 200
+from harness.bleak_backend import BumbleClient, BumbleScanner, use_link  # noqa: E402
+from simulator.radio.link import VirtualLink  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "radio.json"
+READ_UUID = "7e1a1001-8c2b-4a54-9f3e-0d4b6c2a9e10"
+WRITE_UUID = "7e1a1004-8c2b-4a54-9f3e-0d4b6c2a9e10"
+INTERVAL_MS = 20
+_P = gatt.Characteristic.Properties
+_R = gatt.Characteristic.Permissions
 
 
-async def _timed(operation: Callable[[], Awaitable[object]]) -> float:
-    samples = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        await operation()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1e6
+def advertising(name: str) -> bytes:
+    return bytes(
+        AdvertisingData(
+            [
+                (AdvertisingData.FLAGS, bytes([0x06])),
+                (AdvertisingData.COMPLETE_LOCAL_NAME, name.encode()),
+            ]
+        )
+    )
 
 
-async def latency() -> dict[str, dict[str, float]]:
+SCAN_RESPONSE = bytes(AdvertisingData([(AdvertisingData.MANUFACTURER_SPECIFIC_DATA, b"\xfe\x0f1")]))
+
+
+def just_works(_connection: Connection) -> PairingConfig:
+    return PairingConfig(
+        sc=True,
+        mitm=False,
+        bonding=True,
+        delegate=PairingDelegate(io_capability=PairingDelegate.IoCapability.NO_OUTPUT_NO_INPUT),
+    )
+
+
+def resident_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+async def cpu_share(seconds: float) -> float:
+    """Process CPU time over wall time while the loop runs for `seconds` (one core = 1.0)."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    return (time.process_time() - cpu) / (time.perf_counter() - wall)
+
+
+# --- latency -------------------------------------------------------------------------
+
+
+class Peripheral:
+    def __init__(self, device: Device) -> None:
+        self.device = device
+        self.device.keystore = MemoryKeyStore()
+        self.device.pairing_config_factory = just_works
+        self.notify: gatt.Characteristic[bytes] = gatt.Characteristic(
+            WRITE_UUID, _P.READ | _P.WRITE | _P.NOTIFY, _R.READABLE | _R.WRITEABLE, b""
+        )
+        device.add_services(
+            [
+                gatt.Service(
+                    "7e1a0001-8c2b-4a54-9f3e-0d4b6c2a9e10",
+                    [gatt.Characteristic(READ_UUID, _P.READ, _R.READABLE, b"x" * 20), self.notify],
+                )
+            ]
+        )
+        self.connections: dict[hci.Address, Connection] = {}
+        device.on(device.EVENT_CONNECTION, self._on_connection)
+
+    def _on_connection(self, connection: Connection) -> None:
+        self.connections[connection.peer_address] = connection
+        connection.on(
+            connection.EVENT_DISCONNECTION,
+            lambda _r: self.connections.pop(connection.peer_address, None),
+        )
+
+    async def start(self) -> None:
+        await self.device.power_on()
+        await self.advertise()
+
+    async def advertise(self) -> None:
+        """Advertise (again): a connection stops legacy advertising, and the bench connects two."""
+        await self.device.start_advertising(
+            advertising_data=advertising("bench"),
+            scan_response_data=SCAN_RESPONSE,
+            advertising_interval_min=INTERVAL_MS,
+            advertising_interval_max=INTERVAL_MS,
+            auto_restart=True,
+        )
+
+
+async def timed(operation: Callable[[], Awaitable[Any]]) -> float:
+    start = time.perf_counter()
+    await operation()
+    return time.perf_counter() - start
+
+
+async def latency(rounds: int) -> dict[str, dict[str, float]]:
     link = VirtualLink()
     radio = use_link(link)
     assert radio is not None
-    peripheral_radio = link.add_device("sim")
-    device = SimulatedDevice(
-        find_profile("IQOS 3 DUO"), SimulatedClock(), str(peripheral_radio.random_address)
-    )
-    await BumblePeripheral(device, peripheral_radio).start()
-    request = ShortFrame(Node.CHARGER, Register.FIRMWARE_VERSION).encode()
-    results: dict[str, dict[str, float]] = {}
+    peripheral = Peripheral(link.add_device("peripheral"))
+    await peripheral.start()
+    address = peripheral.device.random_address
 
-    async with BleakClient(device.address, backend=BumbleClient) as client:
-        await client.pair()
-        answered = asyncio.Event()
-        await client.start_notify(SCP_CONTROL_POINT, lambda _c, _d: answered.set())
-
-        async def bleak_request() -> None:
-            answered.clear()
-            await client.write_gatt_char(SCP_CONTROL_POINT, request, response=True)
-            await answered.wait()
-
-        bleak_read = await _timed(lambda: client.read_gatt_char(BATTERY_INFORMATION))
-        bleak_write = await _timed(
-            lambda: client.write_gatt_char(
-                SCP_CONTROL_POINT, b"\x00\x77\x00\x00\x00", response=True
-            )
-        )
-        bleak_notify = await _timed(bleak_request)
-
-    connection = await radio.device.connect(peripheral_radio.random_address)
-    await connection.encrypt()
-    peer = Peer(connection)
+    raw = link.add_device("raw-central")
+    raw.keystore = MemoryKeyStore()
+    raw.pairing_config_factory = just_works
+    await raw.power_on()
+    raw_connection = await raw.connect(address)
+    await peripheral.advertise()
+    peer = Peer(raw_connection)
+    await peer.request_mtu(517)
     await peer.discover_services()
-    await peer.discover_characteristics()
-    battery = peer.get_characteristics_by_uuid(gatt.UUID(BATTERY_INFORMATION))[0]
-    scp = peer.get_characteristics_by_uuid(gatt.UUID(SCP_CONTROL_POINT))[0]
-    raw_answer = asyncio.Event()
-    await scp.subscribe(lambda _value: raw_answer.set())
+    [service] = [s for s in peer.services if str(s.uuid).lower().startswith("7e1a0001")]
+    await service.discover_characteristics()
+    raw_read = next(c for c in service.characteristics if str(c.uuid).lower() == READ_UUID)
+    raw_write = next(c for c in service.characteristics if str(c.uuid).lower() == WRITE_UUID)
 
-    async def raw_request() -> None:
-        raw_answer.clear()
-        await scp.write_value(request, with_response=True)
-        await raw_answer.wait()
+    client = BleakClient(address.to_string(False), backend=BumbleClient, timeout=10)
+    await client.connect()
+    central = await radio.central()
+    bleak_peer_address = central.random_address
+    raw_peer_address = raw.random_address
 
-    raw_read = await _timed(battery.read_value)
-    raw_write = await _timed(lambda: scp.write_value(b"\x00\x77\x00\x00\x00", with_response=True))
-    raw_notify = await _timed(raw_request)
-    for name, ours, raw in (
-        ("read", bleak_read, raw_read),
-        ("write", bleak_write, raw_write),
-        ("request + notify", bleak_notify, raw_notify),
-    ):
-        results[name] = {
-            "bleak_us": round(ours, 1),
-            "bumble_us": round(raw, 1),
-            "ratio": round(ours / raw, 2),
-        }
+    received: asyncio.Queue[None] = asyncio.Queue()
+    await client.start_notify(WRITE_UUID, lambda _c, _d: received.put_nowait(None))
+    await raw_write.subscribe(lambda _v: received.put_nowait(None))
+
+    async def notify(to: hci.Address) -> None:
+        connection = peripheral.connections[to]
+        await peripheral.device.notify_subscriber(connection, peripheral.notify, b"n" * 20)
+        await received.get()
+
+    pairs: dict[str, tuple[Callable[[], Awaitable[Any]], Callable[[], Awaitable[Any]]]] = {
+        "read": (lambda: client.read_gatt_char(READ_UUID), lambda: raw_read.read_value()),
+        "write": (
+            lambda: client.write_gatt_char(WRITE_UUID, b"w" * 20, response=True),
+            lambda: raw_write.write_value(b"w" * 20, with_response=True),
+        ),
+        "notify": (lambda: notify(bleak_peer_address), lambda: notify(raw_peer_address)),
+    }
+    results: dict[str, dict[str, float]] = {}
+    for name, (through_bleak, through_bumble) in pairs.items():
+        samples: dict[str, list[float]] = {"bleak": [], "bumble": []}
+        for _ in range(rounds):
+            samples["bleak"].append(await timed(through_bleak))
+            samples["bumble"].append(await timed(through_bumble))
+        results[name] = summary(samples)
+
+    await client.disconnect()
+    await raw_connection.disconnect()
+    results["pair"] = await pairing_latency(link, peripheral, radio.keystore, max(rounds // 10, 10))
+    use_link(None)
     return results
 
 
-async def crowd(count: int) -> dict[str, float]:
-    tracemalloc.start()
-    before = tracemalloc.take_snapshot()
+async def pairing_latency(
+    link: VirtualLink, peripheral: Peripheral, keystore: MemoryKeyStore, rounds: int
+) -> dict[str, float]:
+    address = peripheral.device.random_address
+    raw = link.add_device("raw-pairing")
+    raw.keystore = MemoryKeyStore()
+    raw.pairing_config_factory = just_works
+    await raw.power_on()
+    samples: dict[str, list[float]] = {"bleak": [], "bumble": []}
+    for _ in range(rounds):
+        client = BleakClient(address.to_string(False), backend=BumbleClient, timeout=10)
+        await client.connect()
+        samples["bleak"].append(await timed(client.pair))
+        await client.unpair()
+        connection = await raw.connect(address)
+        samples["bumble"].append(await timed(connection.pair))
+        await connection.disconnect()
+        await raw.keystore.delete_all()
+        assert peripheral.device.keystore is not None
+        await peripheral.device.keystore.delete_all()
+        await keystore.delete_all()
+    return summary(samples)
+
+
+def summary(samples: dict[str, list[float]]) -> dict[str, float]:
+    bleak_ms = statistics.median(samples["bleak"]) * 1000
+    bumble_ms = statistics.median(samples["bumble"]) * 1000
+    return {"bleak_ms": bleak_ms, "bumble_ms": bumble_ms, "ratio": bleak_ms / bumble_ms}
+
+
+# --- many advertisers ------------------------------------------------------------------
+
+
+async def advertisers(count: int) -> dict[str, float]:
     link = VirtualLink()
-    use_link(link)
-    profile = find_profile("IQOS 3 DUO")
-    addresses = set()
+    radio = use_link(link)
+    assert radio is not None
+    await radio.central()
+    before = resident_bytes()
+    devices = []
     for index in range(count):
-        radio = link.add_device(f"sim-{index}")
-        device = SimulatedDevice(profile, SimulatedClock(), str(radio.random_address))
-        await BumblePeripheral(device, radio).start()
-        addresses.add(device.address)
-    after = tracemalloc.take_snapshot()
-    tracemalloc.stop()
-    memory = sum(stat.size_diff for stat in after.compare_to(before, "filename")) / count
-    found: set[str] = set()
+        device = link.add_device(f"adv-{index}")
+        await device.power_on()
+        await device.start_advertising(
+            advertising_data=advertising(f"adv-{index}"),
+            scan_response_data=SCAN_RESPONSE,
+            advertising_interval_min=INTERVAL_MS,
+            advertising_interval_max=INTERVAL_MS,
+        )
+        devices.append(device)
+    memory_per_device = (resident_bytes() - before) / count
+
+    idle = await cpu_share(3.0)
+
+    central = await radio.central()
+    await central.start_scanning(active=False, filter_duplicates=True)
+    listening = await cpu_share(3.0)
+    await central.stop_scanning()
+
+    wanted = {d.random_address.to_string(False) for d in devices}
+    seen: set[str] = set()
     everyone = asyncio.Event()
 
-    def seen(device: object, advertisement: object) -> None:
-        found.add(device.address)  # type: ignore[attr-defined]
-        if found >= addresses:
+    def on_detection(device: BLEDevice, _adv: AdvertisementData) -> None:
+        seen.add(device.address)
+        if seen >= wanted:
             everyone.set()
 
     start = time.perf_counter()
-    async with BleakScanner(seen, backend=BumbleScanner):
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(everyone.wait(), 30)
-    scan = time.perf_counter() - start
-    idle_start, cpu_start = time.perf_counter(), time.process_time()
-    await asyncio.sleep(2.0)
-    idle_cpu = (time.process_time() - cpu_start) / (time.perf_counter() - idle_start)
+    async with BleakScanner(on_detection, backend=BumbleScanner):
+        await asyncio.wait_for(everyone.wait(), 30)
+    scan_seconds = time.perf_counter() - start
+    # Let the advertisers stop at their next event before anything else is measured.
+    await asyncio.sleep(2 * INTERVAL_MS / 1000)
+    use_link(None)
     return {
         "devices": count,
-        "found": len(found & addresses),
-        "scan_seconds_to_find_all": round(scan, 2),
-        "idle_cpu_percent_of_a_core": round(idle_cpu * 100, 1),
-        "bytes_per_simulated_device": round(memory),
+        "memory_per_device_kib": memory_per_device / 1024,
+        "idle_cpu_percent": idle * 100,
+        "listening_cpu_percent": listening * 100,
+        "scan_all_seconds": scan_seconds,
     }
 
 
-async def main(count: int) -> None:
-    results = {"latency": await latency(), "crowd": await crowd(count)}
-    print(f"{'operation':<18} {'bleak backend (us)':>19} {'raw bumble (us)':>16} {'ratio':>6}")
+async def stock_idle(count: int) -> dict[str, float]:
+    """Stock bumble: every advertiser's timer runs and reaches every controller."""
+    link = LocalLink()  # type: ignore[no-untyped-call]
+    for index in range(count):
+        controller = Controller(f"stock-{index}", link=link)
+        device = Device(
+            name=f"stock-{index}",
+            address=hci.Address.generate_static_address(),
+            host=Host(controller, AsyncPipeSink(controller)),
+        )
+        await device.power_on()
+        await device.start_advertising(
+            advertising_data=advertising(f"s{index}"),
+            advertising_interval_min=INTERVAL_MS,
+            advertising_interval_max=INTERVAL_MS,
+        )
+    return {"devices": count, "idle_cpu_percent": await cpu_share(3.0) * 100}
+
+
+async def main(count: int, rounds: int, stock_count: int) -> dict[str, Any]:
+    return {
+        "machine": {
+            "python": platform.python_version(),
+            "architecture": platform.machine(),
+            "cpus": os.cpu_count(),
+        },
+        "latency": await latency(rounds),
+        "advertisers": await advertisers(count),
+        "stock_bumble": await stock_idle(stock_count),
+    }
+
+
+def print_table(results: dict[str, Any]) -> None:
+    print(f"{'operation':<10}{'bleak ms':>10}{'bumble ms':>11}{'ratio':>8}")
     for name, row in results["latency"].items():
-        print(f"{name:<18} {row['bleak_us']:>19} {row['bumble_us']:>16} {row['ratio']:>6}")
-    print(json.dumps(results["crowd"], indent=2))
-    RESULTS.write_text(json.dumps(results, indent=2))
+        print(f"{name:<10}{row['bleak_ms']:>10.3f}{row['bumble_ms']:>11.3f}{row['ratio']:>8.2f}")
+    adv = results["advertisers"]
+    print()
+    print(f"{adv['devices']} advertisers at {INTERVAL_MS} ms")
+    print(f"  memory per device      {adv['memory_per_device_kib']:8.1f} KiB")
+    print(f"  CPU, nobody listening  {adv['idle_cpu_percent']:8.1f} % of one core")
+    print(f"  CPU, one scanner       {adv['listening_cpu_percent']:8.1f} % of one core")
+    print(f"  active scan finds all  {adv['scan_all_seconds']:8.2f} s")
+    stock = results["stock_bumble"]
+    print(
+        f"stock bumble, {stock['devices']} advertisers, nobody listening: "
+        f"{stock['idle_cpu_percent']:.1f} % of one core"
+    )
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("devices", type=int, nargs="?", default=1000)
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--stock-devices", type=int, default=100)
+    args = parser.parse_args()
+    outcome = asyncio.run(main(args.devices, args.rounds, args.stock_devices))
+    print_table(outcome)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(outcome, indent=2) + "\n")
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")

@@ -1,160 +1,268 @@
-"""bleak client backend over the virtual radio: real ATT, GATT and SMP through bumble."""
+"""bleak client backend on the radio's central: real ATT, GATT and SMP through bumble."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
+from bleak.args import SizedBuffer
+from bleak.assigned_numbers import CharacteristicPropertyName
 from bleak.backends.characteristic import BleakGATTCharacteristic
 from bleak.backends.client import BaseBleakClient, NotifyCallback
 from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
-from bleak.exc import BleakDeviceNotFoundError, BleakError
-from bumble import att, core, gatt, hci
-from bumble.device import Connection, Peer
-from bumble.gatt_client import CharacteristicProxy
+from bleak.exc import BleakDeviceNotFoundError, BleakError, BleakGATTProtocolError
+from bleak.uuids import normalize_uuid_str
+from bumble import core, gatt, hci
+from bumble.att import ATT_Error
+from bumble.device import Advertisement, Connection, Peer
+from bumble.gatt_client import CharacteristicProxy, ServiceProxy
 
-from harness.bleak_backend.radio import current
+from harness.bleak_backend.radio import PREFERRED_MTU, ClientRadio, current
 from harness.bleak_backend.uuids import bleak_uuid
 
-_PROPERTIES = {
-    gatt.Characteristic.Properties.BROADCAST: "broadcast",
-    gatt.Characteristic.Properties.READ: "read",
-    gatt.Characteristic.Properties.WRITE_WITHOUT_RESPONSE: "write-without-response",
-    gatt.Characteristic.Properties.WRITE: "write",
-    gatt.Characteristic.Properties.NOTIFY: "notify",
-    gatt.Characteristic.Properties.INDICATE: "indicate",
-    gatt.Characteristic.Properties.AUTHENTICATED_SIGNED_WRITES: "authenticated-signed-writes",
-    gatt.Characteristic.Properties.EXTENDED_PROPERTIES: "extended-properties",
+_P = gatt.Characteristic.Properties
+_PROPERTIES: dict[int, CharacteristicPropertyName] = {
+    _P.BROADCAST: "broadcast",
+    _P.READ: "read",
+    _P.WRITE_WITHOUT_RESPONSE: "write-without-response",
+    _P.WRITE: "write",
+    _P.NOTIFY: "notify",
+    _P.INDICATE: "indicate",
+    _P.AUTHENTICATED_SIGNED_WRITES: "authenticated-signed-writes",
+    _P.EXTENDED_PROPERTIES: "extended-properties",
 }
+_LINK_ERRORS = (core.BaseBumbleError, hci.HCI_Error, ConnectionError)
 
 
-def _att_error(error: att.ATT_Error, what: str) -> BleakError:
-    return BleakError(f"{what} failed: ATT error {error.error_name} (0x{error.error_code:02X})")
+def _protocol_error(error: ATT_Error) -> BleakGATTProtocolError:
+    """bleak's own exception for an ATT error response, as its BlueZ backend raises."""
+    return BleakGATTProtocolError(error.error_code)
 
 
 class BumbleClient(BaseBleakClient):
-    def __init__(self, address_or_ble_device: BLEDevice | str, **kwargs: Any) -> None:
+    """A BleakClient backend on the radio's central device.
+
+    Behaves as the BlueZ backend where bleak leaves room: connecting by address
+    scans first (BleakDeviceNotFoundError when the device does not show up in
+    time), a connect that does not complete in time raises TimeoutError, the MTU
+    is exchanged on connect, and a bonded device is re-encrypted on reconnect.
+    The disconnected callback fires only for disconnects this client did not ask
+    for.
+    """
+
+    def __init__(
+        self,
+        address_or_ble_device: BLEDevice | str,
+        services: set[str] | None = None,
+        *,
+        disconnected_callback: Callable[[], None] | None = None,
+        timeout: float = 10.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(
             address_or_ble_device,
-            disconnected_callback=kwargs.pop("disconnected_callback", None),
-            timeout=kwargs.pop("timeout", 10.0),
+            disconnected_callback=disconnected_callback,
+            timeout=timeout,
         )
+        self._device_name: str | None = None
+        self._peer_address: hci.Address | None = None
+        if isinstance(address_or_ble_device, BLEDevice):
+            self._device_name = address_or_ble_device.name
+            details = address_or_ble_device.details
+            if isinstance(details, Advertisement):
+                self._peer_address = details.address
+        self._requested = services
+        self._radio: ClientRadio | None = None
         self._connection: Connection | None = None
         self._peer: Peer | None = None
         self._proxies: dict[int, CharacteristicProxy[bytes]] = {}
+        self._subscribers: dict[int, Callable[[bytes], None]] = {}
         self._leaving = False
+
+    # --- state ---------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._device_name or self.address.replace(":", "-")
 
     @property
     def mtu_size(self) -> int:
-        return self._connection.att_mtu if self._connection else 23
+        connection = self._connection
+        return connection.att_mtu if connection is not None else 23
 
     @property
     def is_connected(self) -> bool:
         return self._connection is not None
 
+    def _require(self) -> tuple[Connection, Peer]:
+        if self._connection is None or self._peer is None:
+            raise BleakError("Not connected")
+        return self._connection, self._peer
+
+    # --- connecting ------------------------------------------------------------------
+
     async def connect(self, pair: bool, **kwargs: Any) -> None:
-        device = await current().central()
-        timeout = kwargs.get("timeout", self._timeout)
-        try:
-            connection = await device.connect(
-                hci.Address(self.address, hci.Address.RANDOM_DEVICE_ADDRESS), timeout=timeout
-            )
-        except (core.TimeoutError, TimeoutError):
-            raise BleakDeviceNotFoundError(
-                self.address, f"device {self.address} was not found (not advertising)"
-            ) from None
-        self._connection = connection
+        if self.is_connected:
+            raise BleakError("Client is already connected")
+        timeout = float(kwargs.get("timeout", self._timeout))
+        radio = self._radio = current()
+        device = await radio.central()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if self._peer_address is None:
+            self._peer_address = await self._find(timeout)
+        async with radio.connecting:
+            remaining = max(deadline - loop.time(), 0.001)
+            try:
+                connection = await device.connect(self._peer_address, timeout=remaining)
+            except core.TimeoutError:
+                raise TimeoutError(f"connecting to {self.address} timed out") from None
+            except _LINK_ERRORS as error:
+                raise BleakError(f"connecting to {self.address} failed: {error}") from error
         self._leaving = False
+        self._connection = connection
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
-        if await self.is_bonded():
-            # If the device lost its keys (it was reset), the link stays up but
-            # unencrypted, as on BlueZ, and encrypted reads fail until pairing.
-            with contextlib.suppress(hci.HCI_Error):
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._set_up(connection, radio)
+                if pair:
+                    await self.pair()
+        except BaseException:
+            await self.disconnect()
+            raise
+
+    async def _find(self, timeout: float) -> hci.Address:
+        """Scan for the device, as bleak's BlueZ backend does when given an address."""
+        from bleak import BleakScanner
+
+        from harness.bleak_backend.scanner import BumbleScanner
+
+        found = await BleakScanner.find_device_by_address(
+            self.address, timeout=timeout, backend=BumbleScanner
+        )
+        if found is None:
+            raise BleakDeviceNotFoundError(
+                self.address, f"Device with address {self.address} was not found."
+            )
+        self._device_name = found.name
+        advertisement: Advertisement = found.details
+        return advertisement.address
+
+    async def _set_up(self, connection: Connection, radio: ClientRadio) -> None:
+        if await self._bonded(radio):
+            # A peripheral that lost its keys refuses; the link then stays up
+            # unencrypted and protected reads fail until pairing, as on BlueZ.
+            with contextlib.suppress(*_LINK_ERRORS):
                 await connection.encrypt()
-        self._peer = Peer(connection)
-        await self._discover(self._peer)
-        if pair:
-            await self.pair()
+        peer = self._peer = Peer(connection)
+        await peer.request_mtu(PREFERRED_MTU)
+        await self._discover(peer)
 
     async def _discover(self, peer: Peer) -> None:
-        await peer.discover_services()
+        requested = {normalize_uuid_str(u) for u in self._requested or ()}
         collection = BleakGATTServiceCollection()
-        for service in peer.services:
-            await service.discover_characteristics()
-            bleak_service = BleakGATTService(service, service.handle, bleak_uuid(service.uuid))
-            collection.add_service(bleak_service)
-            for characteristic in service.characteristics:
-                await characteristic.discover_descriptors()
-                properties = [
-                    name for flag, name in _PROPERTIES.items() if characteristic.properties & flag
-                ]
-                bleak_characteristic = BleakGATTCharacteristic(
-                    characteristic,
-                    characteristic.handle,
-                    bleak_uuid(characteristic.uuid),
-                    properties,  # type: ignore[arg-type]
-                    lambda: self.mtu_size - 3,
-                    bleak_service,
-                )
-                collection.add_characteristic(bleak_characteristic)
-                self._proxies[characteristic.handle] = characteristic
-                for descriptor in characteristic.descriptors:
-                    collection.add_descriptor(
-                        BleakGATTDescriptor(
-                            descriptor,
-                            descriptor.handle,
-                            bleak_uuid(descriptor.type),
-                            bleak_characteristic,
-                        )
-                    )
+        self._proxies = {}
+        self._subscribers = {}
+        for service in await peer.discover_services():
+            uuid = bleak_uuid(service.uuid)
+            if requested and uuid not in requested:
+                continue
+            await self._add_service(collection, service, uuid)
         self.services = collection
+
+    async def _add_service(
+        self, collection: BleakGATTServiceCollection, service: ServiceProxy, uuid: str
+    ) -> None:
+        bleak_service = BleakGATTService(service, service.handle, uuid)
+        collection.add_service(bleak_service)
+        for characteristic in await service.discover_characteristics():
+            await characteristic.discover_descriptors()
+            properties = [
+                name for flag, name in _PROPERTIES.items() if characteristic.properties & flag
+            ]
+            bleak_characteristic = BleakGATTCharacteristic(
+                characteristic,
+                characteristic.handle,
+                bleak_uuid(characteristic.uuid),
+                properties,
+                lambda: self.mtu_size - 3,
+                bleak_service,
+            )
+            collection.add_characteristic(bleak_characteristic)
+            self._proxies[characteristic.handle] = characteristic
+            for descriptor in characteristic.descriptors:
+                collection.add_descriptor(
+                    BleakGATTDescriptor(
+                        descriptor,
+                        descriptor.handle,
+                        bleak_uuid(descriptor.type),
+                        bleak_characteristic,
+                    )
+                )
 
     def _on_disconnection(self, _reason: int) -> None:
         self._connection = None
         self._peer = None
+        self.services = None
         if not self._leaving and self._disconnected_callback is not None:
             self._disconnected_callback()
 
     async def disconnect(self) -> None:
-        if self._connection is None:
+        connection = self._connection
+        if connection is None:
             return
         self._leaving = True
-        with contextlib.suppress(core.BaseBumbleError, hci.HCI_Error):
-            await self._connection.disconnect()
+        with contextlib.suppress(*_LINK_ERRORS):
+            await connection.disconnect()
         self._connection = None
         self._peer = None
+        self.services = None
+
+    # --- pairing ---------------------------------------------------------------------
 
     async def pair(self, *args: Any, **kwargs: Any) -> None:
-        connection = self._require()
+        """Pair and bond; `passkey=123456` types that passkey if the peripheral asks.
+
+        Like BlueZ, pairing an already bonded, encrypted link does nothing.
+        """
+        connection, _peer = self._require()
+        radio = self._radio or current()
+        if connection.is_encrypted and await self._bonded(radio):
+            return
+        radio.use_passkey(connection, kwargs.get("passkey"))
         try:
             await connection.pair()
-        except (core.ProtocolError, hci.HCI_Error, core.BaseBumbleError) as error:
-            raise BleakError(f"pairing with {self.address} failed: {error}") from error
+        except _LINK_ERRORS as error:
+            raise BleakError(f"Pairing with {self.address} failed: {error}") from error
+        finally:
+            radio.use_passkey(connection, None)
 
-    def _bond_names(self) -> tuple[str, str]:
-        """bumble files keys under the identity address, with /P when it is public."""
-        return (self.address.upper(), f"{self.address.upper()}/P")
+    def _bond_names(self) -> list[str]:
+        """bumble files keys under the peer's identity address, with /P when it is public."""
+        names = [self.address.upper()]
+        if self._peer_address is not None:
+            names.insert(0, str(self._peer_address))
+        return names
 
-    async def unpair(self) -> None:
-        keystore = current().keystore
+    async def _bonded(self, radio: ClientRadio) -> bool:
         for name in self._bond_names():
-            if await keystore.get(name) is not None:
-                await keystore.delete(name)
-        await self.disconnect()
-
-    async def is_bonded(self) -> bool:
-        keystore = current().keystore
-        for name in self._bond_names():
-            if await keystore.get(name) is not None:
+            if await radio.keystore.get(name) is not None:
                 return True
         return False
 
-    def _require(self) -> Connection:
-        if self._connection is None:
-            raise BleakError(f"not connected to {self.address}")
-        return self._connection
+    async def unpair(self) -> None:
+        """Forget the bond and disconnect, as bleak documents."""
+        radio = self._radio or current()
+        for name in self._bond_names():
+            if await radio.keystore.get(name) is not None:
+                await radio.keystore.delete(name)
+        await self.disconnect()
+
+    # --- GATT --------------------------------------------------------------------------
 
     def _proxy(self, characteristic: BleakGATTCharacteristic) -> CharacteristicProxy[bytes]:
         self._require()
@@ -163,53 +271,60 @@ class BumbleClient(BaseBleakClient):
     async def read_gatt_char(
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
+        proxy = self._proxy(characteristic)
         try:
-            return bytearray(await self._proxy(characteristic).read_value())
-        except att.ATT_Error as error:
-            raise _att_error(error, f"reading {characteristic.uuid}") from error
+            return bytearray(await proxy.read_value())
+        except ATT_Error as error:
+            raise _protocol_error(error) from error
 
     async def read_gatt_descriptor(
         self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
-        peer = self._peer
-        if peer is None:
-            raise BleakError(f"not connected to {self.address}")
+        _connection, peer = self._require()
         try:
             return bytearray(await peer.read_value(descriptor.handle))
-        except att.ATT_Error as error:
-            raise _att_error(error, f"reading descriptor {descriptor.uuid}") from error
+        except ATT_Error as error:
+            raise _protocol_error(error) from error
 
     async def write_gatt_char(
-        self, characteristic: BleakGATTCharacteristic, data: Any, response: bool
+        self, characteristic: BleakGATTCharacteristic, data: SizedBuffer, response: bool
     ) -> None:
+        proxy = self._proxy(characteristic)
         try:
-            await self._proxy(characteristic).write_value(bytes(data), with_response=response)
-        except att.ATT_Error as error:
-            raise _att_error(error, f"writing {characteristic.uuid}") from error
+            await proxy.write_value(bytes(data), with_response=response)
+        except ATT_Error as error:
+            raise _protocol_error(error) from error
 
-    async def write_gatt_descriptor(self, descriptor: BleakGATTDescriptor, data: Any) -> None:
-        peer = self._peer
-        if peer is None:
-            raise BleakError(f"not connected to {self.address}")
+    async def write_gatt_descriptor(
+        self, descriptor: BleakGATTDescriptor, data: SizedBuffer
+    ) -> None:
+        _connection, peer = self._require()
         try:
             await peer.write_value(descriptor.handle, bytes(data), with_response=True)
-        except att.ATT_Error as error:
-            raise _att_error(error, f"writing descriptor {descriptor.uuid}") from error
+        except ATT_Error as error:
+            raise _protocol_error(error) from error
 
     async def start_notify(
         self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
     ) -> None:
         proxy = self._proxy(characteristic)
-        prefer_notify = "notify" in characteristic.properties
+
+        def on_value(value: bytes) -> None:
+            callback(bytearray(value))
+
         try:
-            await proxy.subscribe(
-                lambda value: callback(bytearray(value)), prefer_notify=prefer_notify
-            )
-        except att.ATT_Error as error:
-            raise _att_error(error, f"subscribing to {characteristic.uuid}") from error
+            previous = self._subscribers.pop(characteristic.handle, None)
+            if previous is not None:
+                await proxy.unsubscribe(previous)
+            self._subscribers[characteristic.handle] = on_value
+            await proxy.subscribe(on_value, prefer_notify=True)
+        except ATT_Error as error:
+            raise _protocol_error(error) from error
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
+        proxy = self._proxy(characteristic)
+        self._subscribers.pop(characteristic.handle, None)
         try:
-            await self._proxy(characteristic).unsubscribe(force=True)
-        except att.ATT_Error as error:
-            raise _att_error(error, f"unsubscribing from {characteristic.uuid}") from error
+            await proxy.unsubscribe(force=True)
+        except ATT_Error as error:
+            raise _protocol_error(error) from error

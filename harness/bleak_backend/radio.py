@@ -138,24 +138,32 @@ class ClientRadio:
     # --- scanning ----------------------------------------------------------------------
 
     async def start_scanning(self, scanner: object, active: bool) -> None:
+        """Add a scanner; scanning restarts so that it hears every device afresh.
+
+        The controller filters duplicates (as the kernel does under BlueZ): a
+        device is reported again only when its data or RSSI change. A restart
+        clears that filter, so a scanner that joins late is not left with
+        nothing to hear.
+        """
         self._scanners[scanner] = active
-        await self._apply_scanning()
+        await self._apply_scanning(restart=True)
 
     async def stop_scanning(self, scanner: object) -> None:
         if self._scanners.pop(scanner, None) is not None:
-            await self._apply_scanning()
+            await self._apply_scanning(restart=False)
 
-    async def _apply_scanning(self) -> None:
+    async def _apply_scanning(self, restart: bool) -> None:
         async with self._scan_lock:
             device = await self.central()
             wanted = any(self._scanners.values()) if self._scanners else None
-            if wanted == self._scanning_active:
+            if wanted == self._scanning_active and not (restart and wanted is not None):
                 return
             if self._scanning_active is not None:
                 await device.stop_scanning()
+                self._scanning_active = None
             if wanted is not None:
-                await device.start_scanning(active=wanted, filter_duplicates=False)
-            self._scanning_active = wanted
+                await device.start_scanning(active=wanted, filter_duplicates=True)
+                self._scanning_active = wanted
 
 
 _current: ClientRadio | None = None

@@ -1,61 +1,87 @@
-"""bleak scanner backend over the virtual radio."""
+"""bleak scanner backend on the radio's central."""
 
 from __future__ import annotations
 
+import struct
 from typing import Any, Literal
 
 from bleak.backends.scanner import AdvertisementData, AdvertisementDataCallback, BaseBleakScanner
-from bumble.core import AdvertisingData
+from bumble.core import UUID, AdvertisingData
 from bumble.device import Advertisement
 
 from harness.bleak_backend.radio import current
 from harness.bleak_backend.uuids import bleak_uuid
 
+_T = AdvertisingData.Type
+_SERVICE_LISTS = {
+    _T.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS: 2,
+    _T.INCOMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS: 2,
+    _T.COMPLETE_LIST_OF_32_BIT_SERVICE_CLASS_UUIDS: 4,
+    _T.INCOMPLETE_LIST_OF_32_BIT_SERVICE_CLASS_UUIDS: 4,
+    _T.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS: 16,
+    _T.INCOMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS: 16,
+}
+_SERVICE_DATA = {
+    _T.SERVICE_DATA_16_BIT_UUID: 2,
+    _T.SERVICE_DATA_32_BIT_UUID: 4,
+    _T.SERVICE_DATA_128_BIT_UUID: 16,
+}
 
-def advertisement_data(advertisement: Advertisement) -> tuple[str | None, AdvertisementData]:
-    data: AdvertisingData = advertisement.data
-    name = data.get(AdvertisingData.COMPLETE_LOCAL_NAME) or data.get(
-        AdvertisingData.SHORTENED_LOCAL_NAME
-    )
+
+def advertisement_data(advertisement: Advertisement) -> AdvertisementData:
+    """bleak's view of one report (advertising data merged with the scan response).
+
+    Parsed from the raw AD structures: bumble decodes TX power as unsigned.
+    """
+    local_name: str | None = None
+    shortened: str | None = None
     manufacturer: dict[int, bytes] = {}
-    for company, payload in data.get_all(AdvertisingData.MANUFACTURER_SPECIFIC_DATA):
-        manufacturer[int(company)] = bytes(payload)
     services: list[str] = []
-    for kind in (
-        AdvertisingData.COMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
-        AdvertisingData.INCOMPLETE_LIST_OF_16_BIT_SERVICE_CLASS_UUIDS,
-        AdvertisingData.COMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
-        AdvertisingData.INCOMPLETE_LIST_OF_128_BIT_SERVICE_CLASS_UUIDS,
-    ):
-        for uuids in data.get_all(kind):
-            services += [bleak_uuid(u) for u in uuids]
-    service_data = {
-        bleak_uuid(uuid): bytes(payload)
-        for uuid, payload in data.get_all(AdvertisingData.SERVICE_DATA_128_BIT_UUID)
-        + data.get_all(AdvertisingData.SERVICE_DATA_16_BIT_UUID)
-    }
-    tx_power = data.get(AdvertisingData.TX_POWER_LEVEL)
-    local_name = str(name) if name is not None else None
-    return local_name, AdvertisementData(
-        local_name=local_name,
+    service_data: dict[str, bytes] = {}
+    tx_power: int | None = None
+    for kind, value in advertisement.data.ad_structures:
+        if kind == _T.COMPLETE_LOCAL_NAME:
+            local_name = value.decode("utf-8", "replace")
+        elif kind == _T.SHORTENED_LOCAL_NAME:
+            shortened = value.decode("utf-8", "replace")
+        elif kind == _T.MANUFACTURER_SPECIFIC_DATA and len(value) >= 2:
+            manufacturer[int.from_bytes(value[:2], "little")] = bytes(value[2:])
+        elif kind in _SERVICE_LISTS:
+            size = _SERVICE_LISTS[kind]
+            services += [
+                bleak_uuid(UUID.from_bytes(value[i : i + size]))
+                for i in range(0, len(value) - size + 1, size)
+            ]
+        elif kind in _SERVICE_DATA and len(value) >= _SERVICE_DATA[kind]:
+            size = _SERVICE_DATA[kind]
+            service_data[bleak_uuid(UUID.from_bytes(value[:size]))] = bytes(value[size:])
+        elif kind == _T.TX_POWER_LEVEL and len(value) == 1:
+            tx_power = struct.unpack("b", value)[0]
+    return AdvertisementData(
+        local_name=local_name if local_name is not None else shortened,
         manufacturer_data=manufacturer,
         service_data=service_data,
         service_uuids=services,
-        tx_power=int(tx_power) if tx_power is not None else None,
+        tx_power=tx_power,
         rssi=advertisement.rssi,
         platform_data=(advertisement,),
     )
 
 
 class BumbleScanner(BaseBleakScanner):
-    """Scans on the virtual radio's central; active unless asked to be passive."""
+    """Scans on the radio's central; active unless asked to be passive.
+
+    An active scan reports a device once its scan response has arrived, merged
+    with the advertising data, as BlueZ does; a passive scan never sees a scan
+    response.
+    """
 
     def __init__(
         self,
         detection_callback: AdvertisementDataCallback | None,
         service_uuids: list[str] | None,
         scanning_mode: Literal["active", "passive"] = "active",
-        **_: Any,
+        **kwargs: Any,
     ) -> None:
         super().__init__(detection_callback, service_uuids)
         self._active = scanning_mode != "passive"
@@ -65,22 +91,23 @@ class BumbleScanner(BaseBleakScanner):
         self.seen_devices = {}
         radio = current()
         device = await radio.central()
-        device.on("advertisement", self._on_advertisement)
-        await radio.start_scanning(self._active)
+        device.on(device.EVENT_ADVERTISEMENT, self._on_advertisement)
         self._scanning = True
+        await radio.start_scanning(self, self._active)
 
     async def stop(self) -> None:
         if not self._scanning:
             return
-        radio = current()
-        radio.device.remove_listener("advertisement", self._on_advertisement)
-        await radio.stop_scanning()
         self._scanning = False
+        radio = current()
+        device = await radio.central()
+        device.remove_listener(device.EVENT_ADVERTISEMENT, self._on_advertisement)
+        await radio.stop_scanning(self)
 
     def _on_advertisement(self, advertisement: Advertisement) -> None:
-        name, adv = advertisement_data(advertisement)
+        adv = advertisement_data(advertisement)
         if not self.is_allowed_uuid(adv.service_uuids):
             return
         address = advertisement.address.to_string(False)
-        device = self.create_or_update_device(address, address, name, advertisement.address, adv)
+        device = self.create_or_update_device(address, address, adv.local_name, advertisement, adv)
         self.call_detection_callbacks(device, adv)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,7 @@ from bumble.device import Connection, Device
 from bumble.host import Host
 from bumble.keys import PairingKeys
 from bumble.link import LocalLink
+from bumble.snoop import Snooper
 from bumble.transport.common import AsyncPipeSink, TransportSink
 
 logger = logging.getLogger(__name__)
@@ -57,6 +59,11 @@ devices at 20 ms bury a scanning host under 100,000 reports a second."""
 MAX_HOST_BACKLOG_BYTES = 64 * 1024
 """Bytes waiting on a socket to a remote host before advertising reports are dropped."""
 
+ADV_DELAY_MAX = 0.010
+"""Seconds of random delay added to each advertising event (advDelay, Core Vol 6, Part B,
+4.4.2.2.1). Without it, advertisers lock in phase and a congested scanner keeps
+missing the same ones."""
+
 _SLOT_SECONDS = 0.000625
 _ACTIVE_SCANNING = hci.HCI_LE_Set_Scan_Parameters_Command.ACTIVE_SCANNING
 _REPORT = hci.HCI_LE_Advertising_Report_Event
@@ -70,8 +77,9 @@ class VirtualAdvertiser(LegacyAdvertiser):
     """Legacy advertising that costs nothing while nobody listens.
 
     Advertising events keep their phase (start time plus whole intervals), so a
-    scanner that appears later sees them exactly when it would have on air, but
-    no timer runs while no controller scans or initiates.
+    scanner that appears later sees the first event when it would have on air,
+    but no timer runs while no controller scans or initiates. Like bumble's,
+    it puts only connectable undirected advertising (ADV_IND) on air.
     """
 
     controller: VirtualController
@@ -113,7 +121,8 @@ class VirtualAdvertiser(LegacyAdvertiser):
         # The PDU may have led to a connection, which stops this advertiser.
         if self.enabled:
             loop = asyncio.get_running_loop()
-            self.timer_handle = loop.call_later(self.interval, self._on_event)
+            delay = self.interval + random.uniform(0.0, ADV_DELAY_MAX)
+            self.timer_handle = loop.call_later(delay, self._on_event)
 
 
 class VirtualController(Controller):
@@ -126,10 +135,12 @@ class VirtualController(Controller):
         super().__init__(name, link=link)
         self.le_features = hci.LeFeatureMask(self.le_features & _LEGACY_ONLY_MASK)
         self.le_legacy_advertiser = VirtualAdvertiser(self)
-        self._reported: set[tuple[hci.Address, bytes, bytes]] = set()
+        self._reported: set[tuple[bytes, bytes, bytes, int]] = set()
         self._pending_reports = 0
         self.host_backlog: Callable[[], int] = lambda: 0
         """Bytes queued towards the host; the HCI server points this at its socket."""
+        self.snooper: Snooper | None = None
+        """Sees every HCI packet between this controller and its host (simulator.radio.snoop)."""
         if address is not None:
             self.random_address = address
 
@@ -140,24 +151,18 @@ class VirtualController(Controller):
 
     # --- host side -----------------------------------------------------------------
 
+    def on_packet(self, packet: bytes) -> None:
+        if self.snooper is not None:
+            self.snooper.snoop(packet, Snooper.Direction.HOST_TO_CONTROLLER)
+        super().on_packet(packet)
+
     def send_hci_packet(self, packet: hci.HCI_Packet) -> None:
         host = self.host
         if host is not None:
-            asyncio.get_running_loop().call_soon(host.on_packet, bytes(packet))
-
-    def _send_reports(self, reports: list[hci.HCI_LE_Advertising_Report_Event.Report]) -> None:
-        """Queue reports unless the host is behind, as a controller with full buffers does."""
-        host = self.host
-        if host is None:
-            return
-        if (
-            self._pending_reports >= MAX_PENDING_REPORTS
-            or self.host_backlog() > MAX_HOST_BACKLOG_BYTES
-        ):
-            return
-        self._pending_reports += 1
-        loop = asyncio.get_running_loop()
-        loop.call_soon(self._deliver_report, host, bytes(_REPORT(reports)))
+            data = bytes(packet)
+            if self.snooper is not None:
+                self.snooper.snoop(data, Snooper.Direction.CONTROLLER_TO_HOST)
+            asyncio.get_running_loop().call_soon(host.on_packet, data)
 
     def _deliver_report(self, host: TransportSink, packet: bytes) -> None:
         self._pending_reports -= 1
@@ -237,44 +242,61 @@ class VirtualController(Controller):
         self.link.listening_changed(self)
 
     def on_advertising_pdu(self, pdu: ll.AdvInd | ll.AdvExtInd) -> None:
-        """Report what a real scanner would: the advertising data, then, to an active
-        scanner only, the advertiser's own scan response, each at the advertiser's RSSI."""
         advertiser = pdu.advertiser_address
         if self.le_scan_enable:
-            sender = self.link.find_le_controller(advertiser)
-            scan_response = (
-                bytes(sender.le_legacy_advertiser.scan_response_data)
-                if isinstance(sender, VirtualController)
-                else b""
-            )
-            key = (advertiser, bytes(pdu.data), scan_response)
-            if not self.filter_duplicates or key not in self._reported:
-                if self.filter_duplicates:
-                    self._reported.add(key)
-                rssi = self.link.rssi(advertiser)
-                reports = [
-                    _REPORT.Report(
-                        event_type=_REPORT.EventType.ADV_IND,
-                        address_type=advertiser.address_type,
-                        address=advertiser,
-                        data=bytes(pdu.data),
-                        rssi=rssi,
-                    )
-                ]
-                if self.le_scan_type == _ACTIVE_SCANNING:
-                    reports.append(
-                        _REPORT.Report(
-                            event_type=_REPORT.EventType.SCAN_RSP,
-                            address_type=advertiser.address_type,
-                            address=advertiser,
-                            data=scan_response,
-                            rssi=rssi,
-                        )
-                    )
-                self._send_reports(reports)
+            self._report(advertiser, pdu.data)
         pending = self.pending_le_connection
         if pending is not None and pending.peer_address == advertiser:
             self.create_le_connection(advertiser)
+
+    def _report(self, advertiser: hci.Address, data: bytes) -> None:
+        """Report what a real scanner would: the advertising data, then, to an active
+        scanner only, the advertiser's own scan response, each at the advertiser's RSSI.
+
+        The two reports travel in one event, so a congested host gets both or neither.
+        With duplicate filtering on, an advertiser is reported again only when its
+        data or RSSI changed, which is what bleak's BlueZ backend passes on too.
+        """
+        host = self.host
+        if host is None:
+            return
+        if (
+            self._pending_reports >= MAX_PENDING_REPORTS
+            or self.host_backlog() > MAX_HOST_BACKLOG_BYTES
+        ):
+            return
+        active = self.le_scan_type == _ACTIVE_SCANNING
+        scan_response = self.link.scan_response(advertiser) if active else b""
+        rssi = self.link.rssi(advertiser)
+        if self.filter_duplicates:
+            key = (advertiser.address_bytes, data, scan_response, rssi)
+            if key in self._reported:
+                return
+            self._reported.add(key)
+        reports = [
+            _REPORT.Report(
+                event_type=_REPORT.EventType.ADV_IND,
+                address_type=advertiser.address_type,
+                address=advertiser,
+                data=data,
+                rssi=rssi,
+            )
+        ]
+        if active:
+            reports.append(
+                _REPORT.Report(
+                    event_type=_REPORT.EventType.SCAN_RSP,
+                    address_type=advertiser.address_type,
+                    address=advertiser,
+                    data=scan_response,
+                    rssi=rssi,
+                )
+            )
+        packet = bytes(_REPORT(reports))
+        if self.snooper is not None:
+            self.snooper.snoop(packet, Snooper.Direction.CONTROLLER_TO_HOST)
+        self._pending_reports += 1
+        asyncio.get_running_loop().call_soon(self._deliver_report, host, packet)
 
 
 class VirtualDevice(Device):
@@ -375,6 +397,13 @@ class VirtualLink(LocalLink):
     def rssi(self, address: hci.Address) -> int:
         return self._rssi.get(address, DEFAULT_RSSI)
 
+    def scan_response(self, address: hci.Address) -> bytes:
+        """What the advertiser at `address` answers a scan request with."""
+        sender = self.find_le_controller(address)
+        if sender is None:
+            return b""
+        return bytes(sender.le_legacy_advertiser.scan_response_data)
+
     @property
     def has_listeners(self) -> bool:
         return bool(self._listeners)
@@ -446,10 +475,11 @@ class VirtualLink(LocalLink):
             if target is not None:
                 target.on_ll_advertising_pdu(packet)
             return
-        loop = asyncio.get_running_loop()
-        for listener in self._listeners:
+        # Delivered at once (not queued per listener as LocalLink does): a listener
+        # that connects or stops scanning changes the set, hence the copy.
+        for listener in tuple(self._listeners):
             if listener is not sender_controller:
-                loop.call_soon(listener.on_ll_advertising_pdu, packet)
+                listener.on_ll_advertising_pdu(packet)
 
     def send_ll_control_pdu(
         self, sender_address: hci.Address, receiver_address: hci.Address, packet: ll.ControlPdu
