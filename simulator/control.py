@@ -1,5 +1,10 @@
 """Control API: change a running simulator from outside, as a test bench would.
 
+Requests are JSON objects: `{"op": "devices"}`, `{"op": "faults"}`, and with
+`"device": NAME-OR-ADDRESS`: `state`, `inject`/`clear` (`"fault"`), `set_battery`
+(`"part"`, `"level"`), `act` (`"action"`, `"parameters"`; the physical actions of
+`SimulatedDevice.act`).
+
 In process, `Control` acts on the devices directly. From another process,
 `serve_control` answers JSON lines on a unix socket and `request` sends one;
 a malformed request gets an error reply, never a dropped connection.
@@ -45,15 +50,8 @@ class Control:
             "state": device.snapshot,
             "inject": lambda: device.inject(str(request["fault"])),
             "clear": lambda: device.clear(str(request["fault"])),
-            "remove_holder": device.remove_holder,
-            "insert_holder": device.insert_holder,
-            "hold_button": lambda: device.hold_button(float(request["seconds"])),
-            "start_heating": device.start_heating,
-            "puff": lambda: device.puff(int(request.get("count", 1))),
-            "end_heating": device.end_heating,
-            "pass_time": lambda: device.pass_time(float(request["seconds"])),
+            "act": lambda: device.act(str(request["action"]), **request.get("parameters", {})),
             "set_battery": lambda: device.set_battery(str(request["part"]), int(request["level"])),
-            "enter_pairing_mode": device.enter_pairing_mode,
         }
         if operation not in actions:
             raise ControlError(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import IntFlag
+from typing import Any, TypeVar
 
 from iqos.protocol import (
     AmbientState,
@@ -42,6 +43,18 @@ LONG_PRESS_SECONDS = 10.0
 LOW_BATTERY_PERCENT = 10
 FOREIGN_BOND = "another-phone"
 """Who a device 'not in pairing mode' is bonded to: some other phone, not this app."""
+
+
+_Flag = TypeVar("_Flag", bound=IntFlag)
+
+
+def _set_bits(kind: type[_Flag], prefix: str, faults: set[str]) -> _Flag:
+    """The register value that the `<prefix><bit name>` faults add up to."""
+    value = kind(0)
+    for bit in kind:
+        if f"{prefix}{str(bit.name).lower()}" in faults:
+            value |= bit
+    return value
 
 
 class DeviceRefused(RuntimeError):
@@ -164,10 +177,7 @@ class SimulatedDevice:
 
     def status(self) -> DeviceStatus:
         faults = self.faults
-        system_error = ChargerSystemError(0)
-        for flag in ChargerSystemError:
-            if f"charger_error_{str(flag.name).lower()}" in faults:
-                system_error |= flag
+        system_error = _set_bits(ChargerSystemError, "charger_error_", faults)
         if "charging_timeout" in faults:
             system_error |= ChargerSystemError.CHARGING_TIMEOUT
         charger = ChargerStatus(
@@ -196,14 +206,8 @@ class SimulatedDevice:
             session = LastSession(EndOfHeatReason.HEATING_IN_PROGRESS, self.heating.puffs)
         record = HolderRecord(last_session=session)
         if self.holder is not None:
-            error = HolderError(0)
-            for error_bit in HolderError:
-                if f"holder_error_{str(error_bit.name).lower()}" in faults:
-                    error |= error_bit
-            warning = HolderWarning(0)
-            for warning_bit in HolderWarning:
-                if f"holder_warning_{str(warning_bit.name).lower()}" in faults:
-                    warning |= warning_bit
+            error = _set_bits(HolderError, "holder_error_", faults)
+            warning = _set_bits(HolderWarning, "holder_warning_", faults)
             if "battery_aged" in faults:
                 warning |= HolderWarning.BATTERY_AGED
             record = HolderRecord(
@@ -331,6 +335,22 @@ class SimulatedDevice:
 
     def end_heating(self) -> None:
         self._end_session(EndOfHeatReason.USER_ACTION)
+
+    def act(self, action: str, **parameters: Any) -> None:
+        """One physical action by name, as the control socket and the harness ask for it."""
+        actions: dict[str, Callable[[], None]] = {
+            "enter_pairing_mode": self.enter_pairing_mode,
+            "remove_holder": self.remove_holder,
+            "insert_holder": self.insert_holder,
+            "hold_button": lambda: self.hold_button(float(parameters["seconds"])),
+            "start_heating": self.start_heating,
+            "puff": lambda: self.puff(int(parameters.get("count", 1))),
+            "end_heating": self.end_heating,
+            "wait": lambda: self.pass_time(float(parameters["seconds"])),
+        }
+        if action not in actions:
+            raise ValueError(f"no physical action {action!r}; known: {', '.join(actions)}")
+        actions[action]()
 
     def hold_button(self, seconds: float) -> None:
         if seconds >= LONG_PRESS_SECONDS:

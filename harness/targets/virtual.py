@@ -7,7 +7,6 @@ bond or cached GATT table leaks from one scenario into the next.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from typing import Any
 
 from bumble import hci
@@ -37,20 +36,10 @@ class SimulatorHands(Hands):
 
     async def act(self, action: str, **parameters: Any) -> None:
         device = self.device
-        actions: dict[str, Callable[[], None]] = {
-            "enter_pairing_mode": device.enter_pairing_mode,
-            "remove_holder": device.remove_holder,
-            "insert_holder": device.insert_holder,
-            "hold_button": lambda: device.hold_button(float(parameters["seconds"])),
-            "start_heating": device.start_heating,
-            "puff": lambda: device.puff(int(parameters.get("count", 1))),
-            "end_heating": device.end_heating,
-            "wait": lambda: device.pass_time(float(parameters["seconds"])),
-        }
-        if action not in actions:
-            raise TargetError(f"no physical action {action!r}")
         try:
-            actions[action]()
+            device.act(action, **parameters)
+        except ValueError as error:
+            raise TargetError(str(error)) from error
         except DeviceRefused as error:
             raise TargetError(
                 f"{device.name} refused to {action.replace('_', ' ')}: {error}"
