@@ -112,6 +112,12 @@ def test_control_socket_rejects_malformed_requests_and_keeps_serving(tmp_path: P
                 path, {"op": "inject", "device": subject.name, "fault": "ambient_too_hot"}
             )
             assert "ambient_too_hot" in state["faults"]
+            state = await request(
+                path, {"op": "act", "device": subject.name, "action": "remove_holder"}
+            )
+            assert state["holder"]["in_charger"] is False
+            with pytest.raises(ControlError, match="no physical action 'fly'"):
+                await request(path, {"op": "act", "device": subject.name, "action": "fly"})
             with pytest.raises(ControlError, match="unknown fault"):
                 await request(path, {"op": "inject", "device": subject.name, "fault": "bogus"})
         return errors
