@@ -39,6 +39,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--count", type=int, default=1)
     serve.add_argument("--fault", action="append", default=[], help="start with this fault")
     serve.add_argument("--radio", choices=("virtual",), default="virtual")
+    serve.add_argument(
+        "--hci-port",
+        type=int,
+        default=None,
+        help="also serve the virtual radio over HCI on 127.0.0.1:PORT (0 picks one), so "
+        "another process reaches the devices with IQOS_HIL_HCI=tcp-client:127.0.0.1:PORT",
+    )
     state = commands.add_parser("state", help="a device's state as JSON")
     state.add_argument("device")
     inject = commands.add_parser("inject", help="set (or --clear) a fault on a device")
@@ -69,6 +76,12 @@ async def _serve(args: argparse.Namespace) -> int:
         await BumblePeripheral(device, radio).start()
         devices.append(device)
         print(f"{device.name}  {device.address}  {device.model}", flush=True)
+    if args.hci_port is not None:
+        from simulator.radio.hci_server import HciServer
+
+        hci = HciServer(link)
+        port = await hci.listen_tcp(args.hci_port)
+        print(f"HCI: IQOS_HIL_HCI=tcp-client:127.0.0.1:{port}", flush=True)
     server = await serve_control(Control(devices), args.socket)
     print(f"control socket: {args.socket}", flush=True)
     async with server:
