@@ -19,7 +19,7 @@ from pathlib import Path
 from simulator.clock import SimulatedClock
 from simulator.control import Control, ControlError, request, serve_control
 from simulator.device import SimulatedDevice
-from simulator.faults import CATALOGUE, UnknownFault, lookup
+from simulator.faults import CATALOGUE, UnknownFault, load_script, lookup
 from simulator.profile import ProfileError, find_profile
 
 DEFAULT_SOCKET = Path(tempfile.gettempdir()) / "iqos-sim.sock"
@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", default="IQOS 3 DUO", help="model name, profile key or YAML path")
     serve.add_argument("--count", type=int, default=1)
     serve.add_argument("--fault", action="append", default=[], help="start with this fault")
+    serve.add_argument(
+        "--faults", action="append", default=[], help="start with a fault script (fixtures/faults)"
+    )
     serve.add_argument("--radio", choices=("virtual",), default="virtual")
     serve.add_argument(
         "--hci-port",
@@ -65,6 +68,8 @@ async def _serve(args: argparse.Namespace) -> int:
     profile = find_profile(args.model)
     for fault in args.fault:
         lookup(fault)
+    for script in args.faults:
+        args.fault += load_script(script)
     link = VirtualLink()
     use_link(link)
     devices = []

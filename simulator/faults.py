@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+
+import yaml
 
 from iqos.protocol import ChargerSystemError, EndOfHeatReason, HolderError, HolderWarning
 
@@ -103,6 +106,27 @@ CATALOGUE: dict[str, Fault] = {
 class UnknownFault(KeyError):
     def __str__(self) -> str:
         return f"unknown fault {self.args[0]!r}; `iqos-sim faults` lists them"
+
+
+FAULT_SCRIPTS = Path(__file__).resolve().parent.parent / "fixtures" / "faults"
+
+
+def load_script(name: str, directory: Path = FAULT_SCRIPTS) -> list[str]:
+    """The faults a named script (fixtures/faults/<name>.yaml, or a path) sets at start."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else directory / f"{name}.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as error:
+        known = ", ".join(sorted(p.stem for p in directory.glob("*.yaml")))
+        raise UnknownFault(f"{name} ({error.strerror}; scripts: {known})") from None
+    except yaml.YAMLError as error:
+        raise UnknownFault(f"{path}: not valid YAML: {error}") from None
+    faults = raw.get("faults") if isinstance(raw, dict) else None
+    if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
+        raise UnknownFault(f"{path}: faults: a list of fault names is required")
+    for fault in faults:
+        lookup(fault)
+    return list(faults)
 
 
 def lookup(name: str) -> Fault:
