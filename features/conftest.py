@@ -75,4 +75,5 @@ def pytest_bdd_after_scenario(
 ) -> None:
     scenario_app = request.node.stash.get(APP_KEY, None)
     if scenario_app is not None:
-        scenario_app.attach_evidence()
+        failed = any(step.failed for step in scenario.steps)
+        scenario_app.attach_evidence(failed or request.config.getoption("--capture-always"))

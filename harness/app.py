@@ -219,8 +219,13 @@ class App:
     def sample(self, step: str) -> None:
         self.run(self.evidence.sample(step))
 
-    def attach_evidence(self) -> None:
-        self.run(self.evidence.attach())
+    def attach_evidence(self, with_capture: bool) -> None:
+        """The transcript, state and timeline always; the btsnoop capture when asked."""
+
+        async def attach() -> None:
+            await self.evidence.attach(await self.target.capture() if with_capture else None)
+
+        self.run(attach())
 
     def close(self) -> None:
         async def shut() -> None:

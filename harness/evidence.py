@@ -52,7 +52,9 @@ class Evidence:
             if state is not None:
                 evidence.samples.append(_sample(step, state))
 
-    async def attach(self) -> None:
+    async def attach(self, capture: bytes | None = None) -> None:
+        if capture:
+            allure.attach(capture, name="btsnoop capture (open in Wireshark)", extension="btsnoop")
         for evidence in self.devices.values():
             label = evidence.device.label
             allure.attach(

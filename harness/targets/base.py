@@ -89,6 +89,10 @@ class Target(ABC):
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments for IqosClient and discovery (backend, adapter, allowed addresses)."""
 
+    async def capture(self) -> bytes | None:
+        """The btsnoop capture of this scenario's radio traffic, where the target has one."""
+        return None
+
     def missing_abilities(self, wanted: set[str]) -> set[str]:
         return {name for name in wanted if name in Ability.__members__.values()} - {
             ability.value for ability in self.abilities

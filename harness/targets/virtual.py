@@ -6,7 +6,10 @@ bond or cached GATT table leaks from one scenario into the next.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bumble import hci
@@ -21,7 +24,8 @@ from simulator.device import DeviceRefused, SimulatedDevice
 from simulator.faults import UnknownFault
 from simulator.profile import DeviceProfile, load_profiles
 from simulator.radio.bumble_gatt import BumblePeripheral
-from simulator.radio.link import VirtualLink
+from simulator.radio.link import VirtualController, VirtualLink
+from simulator.radio.snoop import capture
 
 ANSWER_TIMEOUT = 2.0
 """Simulated devices answer within milliseconds; a scenario that waits for a missing
@@ -81,6 +85,11 @@ class VirtualTarget(Target):
         self.profiles: dict[str, DeviceProfile] = {}
         self.radio: ClientRadio | None = None
         self._peripherals: list[BumblePeripheral] = []
+        self._captures = tempfile.TemporaryDirectory(prefix="iqos-hil-btsnoop-")
+        self._capture: contextlib.ExitStack | None = None
+        self._capture_path: Path | None = None
+        self._capture_controller: VirtualController | None = None
+        self._scenarios = 0
 
     async def start(self) -> None:
         self.profiles = load_profiles()
@@ -89,8 +98,29 @@ class VirtualTarget(Target):
     async def stop(self) -> None:
         await self.release()
         use_link(None)
+        self._captures.cleanup()
+
+    async def _start_capture(self) -> None:
+        """Everything the client's controller sees in this scenario, as btsnoop."""
+        if self._capture is not None or self.radio is None:
+            return
+        self._scenarios += 1
+        controller = self.link.controller_of(await self.radio.central())
+        self._capture_controller = controller
+        self._capture = contextlib.ExitStack()
+        self._capture_path = self._capture.enter_context(
+            capture(controller, Path(self._captures.name) / f"scenario-{self._scenarios}.btsnoop")
+        )
+
+    async def capture(self) -> bytes | None:
+        controller, path = self._capture_controller, self._capture_path
+        if controller is None or controller.snooper is None or path is None:
+            return None
+        controller.snooper.output.flush()  # type: ignore[attr-defined]
+        return await asyncio.to_thread(path.read_bytes)
 
     async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
+        await self._start_capture()
         profile = self.profiles.get(model.key)
         if profile is None:
             raise TargetError(f"no device profile for {model.display_name}")
@@ -114,6 +144,9 @@ class VirtualTarget(Target):
             await peripheral.stop()
             self.link.remove_device(peripheral.radio)
         self._peripherals.clear()
+        if self._capture is not None:
+            self._capture.close()
+            self._capture = None
         if self.radio is not None:
             with contextlib.suppress(hci.HCI_Error):
                 await self.radio.keystore.delete_all()
