@@ -18,11 +18,9 @@ from bumble.device import Connection, Device
 from bumble.keys import MemoryKeyStore
 from bumble.pairing import PairingConfig, PairingDelegate
 
-from iqos.protocol import Advertisement, ProtocolError, Reassembler, fragment, uuids
+from iqos.protocol import Advertisement, fragment, uuids
 from simulator.device import SimulatedDevice
-from simulator.scp import answer
-
-SLOW_ANSWER_SECONDS = 2.0
+from simulator.radio.control_point import ControlPoint
 
 _ENCRYPTED = gatt.Characteristic.READABLE | gatt.Characteristic.READ_REQUIRES_ENCRYPTION
 _P = gatt.Characteristic.Properties
@@ -48,7 +46,7 @@ class BumblePeripheral:
         self.device = device
         self.radio = radio
         self.connection: Connection | None = None
-        self._reassembler = Reassembler()
+        self.control_point = ControlPoint(device)
         self._advertised: tuple[Any, ...] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._notified: dict[str, bytes] = {}
@@ -153,7 +151,7 @@ class BumblePeripheral:
 
     def _on_connection(self, connection: Connection) -> None:
         self.connection = connection
-        self._reassembler.reset()
+        self.control_point.reset()
         self._notified = {
             str(self.battery.uuid): self.device.battery().encode(),
             str(self.status.uuid): self.device.status().encode(),
@@ -211,27 +209,14 @@ class BumblePeripheral:
     # --- SCP --------------------------------------------------------------------------
 
     def _on_scp_write(self, connection: Connection, value: bytes) -> None:
-        try:
-            frame = self._reassembler.feed(bytes(value))
-        except ProtocolError:
-            return
-        if frame is None:
-            return
-        device = self.device
-        if device.has_fault("disconnect_after_operations"):
-            self._spawn(self.disconnect())
-            return
-        if device.has_fault("scp_no_answer"):
-            return
-        reply = answer(device, frame)
+        reply = self.control_point.write(value)
         if reply is None:
             return
-        wire = reply.encode()
-        if device.has_fault("scp_bad_crc"):
-            wire = wire[:-1] + bytes((wire[-1] ^ 0xFF,))
-        delay = SLOW_ANSWER_SECONDS if device.has_fault("slow_answers") else 0.0
+        if reply.disconnect:
+            self._spawn(self.disconnect())
+            return
         asyncio.get_running_loop().call_later(
-            delay, lambda: self._spawn(self._notify_answer(connection, wire))
+            reply.delay, lambda: self._spawn(self._notify_answer(connection, reply.wire))
         )
 
     async def _notify_answer(self, connection: Connection, wire: bytes) -> None:
