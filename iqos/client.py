@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bleak import BleakClient
@@ -28,6 +29,7 @@ from iqos.errors import (
 from iqos.protocol import (
     BatteryInformation,
     DeviceStatus,
+    ExtendedFrame,
     Frame,
     Node,
     ProtocolError,
@@ -37,9 +39,15 @@ from iqos.protocol.model import Capability, ModelSpec
 from iqos.protocol.registers import (
     FirmwareVersion,
     Register,
+    UsageCounter,
     VibrationSettings,
+    clock_read,
+    clock_write,
+    decode_clock,
+    decode_usage_counters,
     encode_find_my,
     read_request,
+    usage_counters_read,
     write_request,
 )
 from iqos.protocol.uuids import BATTERY_INFORMATION, DEVICE_STATUS, SERIAL_NUMBER
@@ -211,6 +219,26 @@ class IqosClient:
 
         data = await self._register(Register.MODEL_CODE)
         return self._decode(lambda d: decode_text(d, "model code"), data)
+
+    async def _extended(self, frame: ExtendedFrame) -> bytes:
+        reply = await self.request(frame)
+        if not isinstance(reply, ExtendedFrame):
+            raise BadAnswer(f"short frame {reply!r} answered extended request {frame!r}")
+        return reply.data
+
+    async def usage_counters(self) -> list[UsageCounter]:
+        """The holder's counters (tag 0x8E: sessions)."""
+        self._require(Capability.USAGE_COUNTERS)
+        return self._decode(decode_usage_counters, await self._extended(usage_counters_read()))
+
+    async def clock(self) -> datetime:
+        self._require(Capability.CLOCK)
+        return self._decode(decode_clock, await self._extended(clock_read()))
+
+    async def set_clock(self, moment: datetime) -> None:
+        """Sets the device clock; the device acknowledges the write."""
+        self._require(Capability.CLOCK)
+        await self._extended(clock_write(moment))
 
     # --- features ---------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ and SMP through bumble, driven through bleak's public API."""
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from harness.bleak_backend import BumbleClient, BumbleScanner
 from harness.targets.virtual import VirtualTarget
 from iqos.client import IqosClient
 from iqos.discovery import discover
-from iqos.errors import BadAnswer, Disconnected, OperationTimeout, PairingRefused
+from iqos.errors import BadAnswer, Disconnected, NotSupported, OperationTimeout, PairingRefused
 from iqos.models import model_named
 from iqos.protocol import BatteryInformation, Node, PairingState, ShortFrame
 from iqos.protocol.registers import Register
@@ -181,5 +182,25 @@ def test_passive_scan_gets_no_scan_response() -> None:
         assert 0x0223 in advertisement.manufacturer_data
         active = await BleakScanner.find_device_by_name(device.name, 2, backend=BumbleScanner)
         assert active is not None and active.address == device.address
+
+    on_radio(scenario)
+
+
+def test_clock_and_usage_counters() -> None:
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        client = IqosClient(device.address, device.model, **OPTIONS)
+        await client.pair()
+        moment = datetime(2026, 11, 24, 12, 30, tzinfo=UTC)
+        await client.set_clock(moment)
+        assert await client.clock() == moment
+        await device.hands.act("remove_holder")
+        await device.hands.act("start_heating")
+        await device.hands.pass_time(6 * 60)
+        (sessions,) = await client.usage_counters()
+        assert sessions.tag == 0x8E and sessions.value == 1
+        multi = await target.provide(model_named("IQOS 3 Multi"))
+        with pytest.raises(NotSupported, match="not supported by IQOS 3 Multi"):
+            await IqosClient(multi.address, multi.model, **OPTIONS).usage_counters()
 
     on_radio(scenario)
