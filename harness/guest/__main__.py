@@ -1,0 +1,77 @@
+"""Command line of the guest runner.
+
+    python -m harness.guest run [--timeout S] [--results DIR] -- COMMAND...
+    python -m harness.guest smoke
+
+`run` exits with the command's exit code, or 125 when the guest never got to
+run it; `smoke` prints PASS or FAIL with timings and exits 0 or 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness.guest.host import ProvisionError, stderr_log
+from harness.guest.runner import SETUP_FAILED, GuestConfig, Outcome, new_results_dir, run_in_guest
+
+
+def smoke_report(outcome: Outcome, results: Path) -> tuple[bool, str]:
+    """The verdict line and the timing table of a smoke run."""
+    report_file = results / "smoke.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else {}
+    passed = outcome.exit_code == 0 and report.get("verdict") == "PASS"
+    host = outcome.summary.get("host_seconds", {})
+    rows = [
+        ("host preparation", outcome.summary.get("prepare_seconds")),
+        ("boot until bluetoothd on D-Bus", host.get("bluetoothd_ready")),
+        ("boot until both controllers powered", host.get("adapters_powered")),
+        *((f"smoke: {step}", seconds) for step, seconds in report.get("steps", {}).items()),
+        ("smoke total (in guest)", report.get("total")),
+        ("whole boot, QEMU start to exit", outcome.summary.get("wall_seconds")),
+    ]
+    lines = [f"  {name:<38} {seconds:8.3f} s" for name, seconds in rows if seconds is not None]
+    verdict = "PASS" if passed else "FAIL"
+    reason = "" if passed else f": {outcome.problem or 'see ' + str(results / 'stderr.txt')}"
+    return passed, "\n".join([f"smoke {verdict}{reason}", *lines, f"  results: {results}"])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.guest", description=__doc__.split("\n\n")[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run COMMAND in a guest with BlueZ ready")
+    smoke = commands.add_parser("smoke", help="check bless + stock bleak over BlueZ in a guest")
+    for sub in (run, smoke):
+        sub.add_argument(
+            "--results", type=Path, help="results folder (default reports/guest/STAMP)"
+        )
+        sub.add_argument(
+            "--timeout",
+            type=float,
+            default=GuestConfig.timeout,
+            help="seconds for the whole boot, job included",
+        )
+        sub.add_argument("--memory", type=int, default=GuestConfig.memory_mb, help="guest MiB")
+    run.add_argument("job", nargs="+", metavar="-- COMMAND", help="command and its arguments")
+    args = parser.parse_args(argv)
+    config = GuestConfig(memory_mb=args.memory, timeout=args.timeout)
+    try:
+        if args.command == "run":
+            return run_in_guest(args.job, config, args.results).exit_code
+        folder = args.results.resolve() if args.results is not None else new_results_dir()
+        outcome = run_in_guest([config.python, "-m", "harness.guest.smoke"], config, folder)
+    except ProvisionError as error:
+        stderr_log(str(error))
+        return SETUP_FAILED
+    passed, report = smoke_report(outcome, folder)
+    print(report, flush=True)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

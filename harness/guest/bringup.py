@@ -1,0 +1,335 @@
+"""Guest side: bring BlueZ to a usable state, say when it is, then serve pairing.
+
+Runs inside the guest, started by stage2.sh before bluetoothd so that its slow
+Python start overlaps bluetoothd's. It owns btvirt, because the only cure for
+btvirt 5.66 losing a controller is to recreate them, and only a process that
+watches D-Bus knows that it happened. Readiness is what a test needs, read from
+D-Bus: org.bluez on the bus, and the wanted number of adapters Powered.
+
+Neither bless nor bleak registers a pairing agent, and without one BlueZ
+refuses every pairing with "No agent available", so this process also serves a
+NoInputNoOutput agent (Just Works) as the default agent, for as long as the
+guest lives.
+
+    python -m harness.guest.bringup --results DIR [--controllers 2] [--timeout 180]
+
+Writes DIR/ready.json (guest uptimes of each step) and DIR/guest.env (the
+adapter names for the job: the first is the simulated devices', the second the
+client's), both only once ready; exits non-zero with the reason otherwise.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import json
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbus_fast import BusType, Message, MessageType, Variant
+from dbus_fast.aio import MessageBus
+from dbus_fast.annotations import DBusObjectPath, DBusStr, DBusUInt32
+from dbus_fast.service import ServiceInterface, dbus_method
+
+AGENT_PATH = "/org/iqoshil/agent"
+ADAPTER_IFACE = "org.bluez.Adapter1"
+#: btvirt options: LE-only controllers, because dual-mode ones crashed the 6.1
+#: kernel after LE pairing.
+BTVIRT = ("btvirt", "-L")
+#: How long one btvirt attempt may take to give powered adapters, counted from
+#: bluetoothd's arrival; a lost controller shows as a shortfall at the deadline.
+ATTEMPT_SECONDS = 30.0
+ATTEMPTS = 3
+
+
+def uptime() -> float:
+    """Seconds since the guest kernel started, the clock the console markers use."""
+    return float(Path("/proc/uptime").read_text().split()[0])
+
+
+class NoInputNoOutputAgent(ServiceInterface):
+    """Accepts every request BlueZ can make of a NoInputNoOutput agent."""
+
+    def __init__(self) -> None:
+        super().__init__("org.bluez.Agent1")
+
+    @dbus_method()
+    def Release(self) -> None:
+        print("agent: released", flush=True)
+
+    @dbus_method()
+    def RequestConfirmation(self, device: DBusObjectPath, passkey: DBusUInt32) -> None:
+        print(f"agent: confirmed {device} ({passkey:06d})", flush=True)
+
+    @dbus_method()
+    def RequestAuthorization(self, device: DBusObjectPath) -> None:
+        print(f"agent: authorized pairing with {device}", flush=True)
+
+    @dbus_method()
+    def AuthorizeService(self, device: DBusObjectPath, uuid: DBusStr) -> None:
+        print(f"agent: authorized {uuid} for {device}", flush=True)
+
+    @dbus_method()
+    def Cancel(self) -> None:
+        print("agent: request cancelled by BlueZ", flush=True)
+
+
+class CallFailed(RuntimeError):
+    """A D-Bus call answered with an error, kept by name so callers can tell them apart."""
+
+    def __init__(self, call: str, error: str, body: object = None) -> None:
+        super().__init__(f"{call}: {error} {body or ''}".rstrip())
+        self.error = error
+
+
+@dataclass
+class Adapter:
+    path: str
+    address: str
+    powered: bool
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+def adapters_from_objects(objects: dict[str, dict[str, dict[str, Variant]]]) -> list[Adapter]:
+    """The Adapter1 objects of a GetManagedObjects answer, ordered by HCI index."""
+    found = [
+        Adapter(path, props["Address"].value, bool(props["Powered"].value))
+        for path, interfaces in objects.items()
+        if (props := interfaces.get(ADAPTER_IFACE)) is not None
+    ]
+    return sorted(found, key=lambda adapter: int(adapter.name.removeprefix("hci")))
+
+
+def guest_env(adapters: list[Adapter]) -> str:
+    """Shell exports naming the device-side (A) and client-side (B) adapters."""
+    device, client = adapters[0], adapters[1]
+    lines = {
+        "IQOS_GUEST_DEVICE_ADAPTER": device.name,
+        "IQOS_GUEST_DEVICE_ADDRESS": device.address,
+        "IQOS_GUEST_CLIENT_ADAPTER": client.name,
+        "IQOS_GUEST_CLIENT_ADDRESS": client.address,
+    }
+    return "".join(f"export {key}={value}\n" for key, value in lines.items())
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Readers poll for the file's existence, so it must appear complete."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    partial.replace(path)
+
+
+@dataclass
+class BringUp:
+    bus: MessageBus
+    controllers: int
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    times: dict[str, float] = field(default_factory=dict)
+    btvirt: subprocess.Popen[bytes] | None = None
+
+    def on_message(self, message: Message) -> None:
+        if message.message_type is MessageType.SIGNAL:
+            self.changed.set()
+
+    async def call(
+        self,
+        destination: str,
+        path: str,
+        interface: str,
+        member: str,
+        signature: str = "",
+        body: list[Any] | None = None,
+    ) -> list[Any]:
+        reply = await self.bus.call(
+            Message(
+                destination=destination,
+                path=path,
+                interface=interface,
+                member=member,
+                signature=signature,
+                body=body or [],
+            )
+        )
+        if reply is None:
+            raise CallFailed(f"{interface}.{member} on {path}", "no reply")
+        if reply.message_type is MessageType.ERROR:
+            raise CallFailed(f"{interface}.{member} on {path}", reply.error_name or "?", reply.body)
+        return list(reply.body)
+
+    async def watch(self) -> None:
+        """Wake the waits on any change of bus names or of BlueZ's objects."""
+        self.bus.add_message_handler(self.on_message)
+        for rule in (
+            "type='signal',sender='org.freedesktop.DBus',member='NameOwnerChanged',"
+            "arg0='org.bluez'",
+            "type='signal',sender='org.bluez'",
+        ):
+            await self.call(
+                "org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus",
+                "AddMatch",
+                "s",
+                [rule],
+            )
+
+    async def next_change(self, deadline: float) -> None:
+        """Wait for a signal; the 1 s cap covers a change between check and match."""
+        self.changed.clear()
+        remaining = deadline - asyncio.get_running_loop().time()
+        if remaining <= 0:
+            raise TimeoutError
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.changed.wait(), timeout=min(1.0, remaining))
+
+    async def wait_for_bluez(self, deadline: float) -> None:
+        while True:
+            (owned,) = await self.call(
+                "org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus",
+                "NameHasOwner",
+                "s",
+                ["org.bluez"],
+            )
+            if owned:
+                self.times["bluetoothd_ready"] = uptime()
+                return
+            await self.next_change(deadline)
+
+    async def register_agent(self) -> None:
+        self.bus.export(AGENT_PATH, NoInputNoOutputAgent())
+        await self.call(
+            "org.bluez",
+            "/org/bluez",
+            "org.bluez.AgentManager1",
+            "RegisterAgent",
+            "os",
+            [AGENT_PATH, "NoInputNoOutput"],
+        )
+        await self.call(
+            "org.bluez",
+            "/org/bluez",
+            "org.bluez.AgentManager1",
+            "RequestDefaultAgent",
+            "o",
+            [AGENT_PATH],
+        )
+        self.times["agent_registered"] = uptime()
+
+    async def adapters(self) -> list[Adapter]:
+        (objects,) = await self.call(
+            "org.bluez", "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"
+        )
+        return adapters_from_objects(objects)
+
+    async def power_on(self, deadline: float) -> list[Adapter]:
+        """Power every adapter BlueZ knows until enough are Powered, or time is up."""
+        asked: set[str] = set()
+        while True:
+            adapters = await self.adapters()
+            powered = [adapter for adapter in adapters if adapter.powered]
+            if len(powered) >= self.controllers:
+                return powered
+            for adapter in adapters:
+                if adapter.powered or adapter.path in asked:
+                    continue
+                try:
+                    await self.call(
+                        "org.bluez",
+                        adapter.path,
+                        "org.freedesktop.DBus.Properties",
+                        "Set",
+                        "ssv",
+                        [ADAPTER_IFACE, "Powered", Variant("b", True)],
+                    )
+                    asked.add(adapter.path)
+                except CallFailed as failed:
+                    # Busy: bluetoothd's AutoEnable is powering it already, or it is
+                    # still being set up; the next change tells which.
+                    if failed.error != "org.bluez.Error.Busy":
+                        raise
+            await self.next_change(deadline)
+
+    def start_btvirt(self, log: Path) -> None:
+        with log.open("ab") as sink:
+            self.btvirt = subprocess.Popen(
+                [*BTVIRT, f"-l{self.controllers}"], stdout=sink, stderr=subprocess.STDOUT
+            )
+
+    def stop_btvirt(self) -> None:
+        if self.btvirt is not None:
+            self.btvirt.terminate()
+            self.btvirt.wait()
+            self.btvirt = None
+
+
+async def bring_up(results: Path, controllers: int, timeout: float) -> int:
+    started = uptime()
+    loop = asyncio.get_running_loop()
+    overall = loop.time() + timeout
+    bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+    state = BringUp(bus, controllers)
+    state.times["bringup_started"] = started
+    await state.watch()
+    state.start_btvirt(results / "btvirt.log")
+    try:
+        await state.wait_for_bluez(overall)
+        await state.register_agent()
+        powered: list[Adapter] = []
+        for attempt in range(1, ATTEMPTS + 1):
+            deadline = min(overall, loop.time() + ATTEMPT_SECONDS)
+            try:
+                powered = await state.power_on(deadline)
+                break
+            except TimeoutError:
+                seen = [adapter.name for adapter in await state.adapters()]
+                print(
+                    f"bringup: attempt {attempt}: only {seen} after {ATTEMPT_SECONDS:.0f} s, "
+                    "recreating the btvirt controllers",
+                    flush=True,
+                )
+                state.stop_btvirt()
+                if attempt == ATTEMPTS or loop.time() >= overall:
+                    raise
+                state.start_btvirt(results / "btvirt.log")
+        state.times["adapters_powered"] = uptime()
+    except TimeoutError:
+        print(
+            f"bringup: BlueZ not ready within {timeout:.0f} s; times so far {state.times}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
+    ready = {
+        "times": state.times,
+        "attempts": attempt,
+        "adapters": [{"name": a.name, "address": a.address} for a in powered],
+    }
+    write_atomically(results / "ready.json", json.dumps(ready, indent=2) + "\n")
+    write_atomically(results / "guest.env", guest_env(powered))
+    print(f"bringup: ready {json.dumps(ready)}", flush=True)
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    state.stop_btvirt()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.guest.bringup")
+    parser.add_argument("--results", type=Path, required=True)
+    parser.add_argument("--controllers", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=180.0)
+    args = parser.parse_args(argv)
+    return asyncio.run(bring_up(args.results, args.controllers, args.timeout))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

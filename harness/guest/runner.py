@@ -1,0 +1,279 @@
+"""Boot the guest under QEMU, run one job in it, and bring back what it left.
+
+The guest's root is the host's own `/`, read-only over virtio-9p, so the job
+runs the host's venv and the work tree as they are, with no image to build or
+keep in sync. Only the results folder is shared writable; the job's command
+line, environment and working folder travel as a script in it (job.sh), and
+its exit code, output, btmon capture and the daemons' logs come back in it.
+
+The serial console is read here line by line and stamped with host time, so
+the markers that stage 1 and 2 print (`iqos-guest: NAME UPTIME`) give both the
+guest's own clock and the wall clock a user waits on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from harness.guest.host import Kernel, fetch_kernel, install_packages, stderr_log
+from harness.guest.initramfs import build_initramfs
+
+ROOT = Path(__file__).resolve().parents[2]
+CACHE = ROOT / ".cache" / "guest"
+RESULTS_PARENT = ROOT / "reports" / "guest"
+BUSYBOX = Path("/bin/busybox")
+STAGE2 = Path(__file__).resolve().with_name("stage2.sh")
+MARKER = "iqos-guest: "
+#: Exit code of the runner when the guest never got to run the job.
+SETUP_FAILED = 125
+
+#: Host variables the job sees; the rest (the coding client's, the host's HOME
+#: and its caches) would point at places the read-only guest cannot write.
+PASSED_PREFIXES = ("IQOS_", "PYTHON", "PYTEST_", "LC_")
+PASSED_NAMES = ("PATH", "LANG", "TERM", "TZ", "CI", "VIRTUAL_ENV", "NO_COLOR", "FORCE_COLOR")
+
+
+@dataclass(frozen=True)
+class GuestConfig:
+    """Sizes and limits of one boot; the defaults are what the bench measured."""
+
+    memory_mb: int = 256
+    cpus: int = 2
+    #: Whole boot, job included; past it QEMU is killed.
+    timeout: float = 900.0
+    #: From bring-up's start until both controllers are Powered.
+    ready_timeout: float = 180.0
+    python: str = str(ROOT / ".venv" / "bin" / "python")
+
+
+def qemu_argv(kernel: Kernel, initrd: Path, results: Path, config: GuestConfig) -> list[str]:
+    """The QEMU command line: TCG on all cores, two 9p shares, console on stdio."""
+    for path in (results, STAGE2):
+        if any(char.isspace() for char in str(path)):
+            raise ValueError(f"{path} has white space, which the kernel command line cannot carry")
+    append = " ".join(
+        (
+            "console=ttyS0",
+            "mitigations=off",
+            "panic=-1",
+            "loglevel=4",
+            f"iqos.results={results}",
+            f"iqos.stage2={STAGE2}",
+        )
+    )
+    ninep = "local,security_model=none,multidevs=remap"
+    return [
+        "qemu-system-x86_64",
+        "-accel", "tcg,thread=multi",
+        "-cpu", "max",
+        "-smp", str(config.cpus),
+        "-m", f"{config.memory_mb}M",
+        "-nodefaults",
+        "-no-user-config",
+        "-no-reboot",
+        "-display", "none",
+        "-monitor", "none",
+        "-serial", "stdio",
+        "-kernel", str(kernel.image),
+        "-initrd", str(initrd),
+        "-append", append,
+        "-virtfs", f"{ninep},path=/,mount_tag=hostroot,readonly=on",
+        "-virtfs", f"{ninep},path={results},mount_tag=results",
+    ]  # fmt: skip
+
+
+def job_environment(host: Mapping[str, str], results: Path) -> dict[str, str]:
+    """The job's environment: the host's relevant variables, and the guest's own."""
+    env = {
+        name: value
+        for name, value in host.items()
+        if name in PASSED_NAMES or name.startswith(PASSED_PREFIXES)
+    }
+    env.update(HOME="/tmp/home", IQOS_HIL_IN_GUEST="1", IQOS_GUEST_RESULTS=str(results))
+    return env
+
+
+def job_script(argv: Sequence[str], cwd: Path, env: Mapping[str, str]) -> str:
+    """job.sh: the command with its folder and variables, quoted for /bin/sh."""
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in sorted(env.items())]
+    lines += [f"cd {shlex.quote(str(cwd))} || exit 126", f"exec {shlex.join(argv)}"]
+    return "\n".join(lines) + "\n"
+
+
+def guest_conf(config: GuestConfig, kernel: Kernel) -> str:
+    """guest.conf: what stage2.sh needs to know of the host, as shell assignments."""
+    values = {
+        "PYTHON": config.python,
+        "READY_TIMEOUT": f"{config.ready_timeout:g}",
+        "KERNEL_ROOT": str(kernel.root),
+    }
+    return "".join(f"{name}={shlex.quote(value)}\n" for name, value in values.items())
+
+
+def parse_marker(line: str) -> tuple[str, float] | None:
+    """`iqos-guest: NAME UPTIME` from the console, or None for any other line."""
+    _, found, rest = line.partition(MARKER)
+    if not found:
+        return None
+    words = rest.split()
+    if len(words) != 2:
+        return None
+    try:
+        return words[0], float(words[1])
+    except ValueError:
+        return None
+
+
+@dataclass
+class Marker:
+    host: float
+    uptime: float
+
+
+@dataclass
+class Boot:
+    """What the host saw of one boot."""
+
+    results: Path
+    returncode: int | None
+    wall: float
+    timed_out: bool
+    markers: dict[str, Marker] = field(default_factory=dict)
+    fatal: list[str] = field(default_factory=list)
+
+
+def new_results_dir(parent: Path = RESULTS_PARENT) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    path = parent / f"{stamp}-{os.getpid()}"
+    path.mkdir(parents=True)
+    return path
+
+
+def boot(
+    argv: Sequence[str],
+    kernel: Kernel,
+    initrd: Path,
+    results: Path,
+    config: GuestConfig,
+    cwd: Path,
+    environ: Mapping[str, str],
+) -> Boot:
+    """Run the job in a fresh guest; block until the guest powers off or times out."""
+    (results / "job.sh").write_text(job_script(argv, cwd, job_environment(environ, results)))
+    (results / "guest.conf").write_text(guest_conf(config, kernel))
+    command = qemu_argv(kernel, initrd, results, config)
+    (results / "qemu.cmdline").write_text(shlex.join(command) + "\n")
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    watchdog = threading.Timer(config.timeout, process.kill)
+    watchdog.start()
+    outcome = Boot(results, None, 0.0, timed_out=False)
+    assert process.stdout is not None
+    with (results / "console.log").open("w", encoding="utf-8") as console:
+        for raw in process.stdout:
+            elapsed = time.monotonic() - started
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            console.write(f"[{elapsed:9.3f}] {line}\n")
+            marker = parse_marker(line)
+            if marker is not None:
+                outcome.markers.setdefault(marker[0], Marker(elapsed, marker[1]))
+            elif MARKER + "FATAL" in line:
+                outcome.fatal.append(line.partition(MARKER + "FATAL ")[2])
+    outcome.returncode = process.wait()
+    watchdog.cancel()
+    outcome.wall = time.monotonic() - started
+    outcome.timed_out = outcome.returncode != 0 and outcome.wall >= config.timeout
+    return outcome
+
+
+@dataclass
+class Outcome:
+    """The job's result as the user sees it, and the summary written beside it."""
+
+    exit_code: int
+    problem: str | None
+    summary: dict[str, Any]
+
+
+def host_time(boot: Boot, uptime: float) -> float | None:
+    """Wall seconds since QEMU started for a guest uptime, via the first marker."""
+    if not boot.markers:
+        return None
+    first = min(boot.markers.values(), key=lambda marker: marker.uptime)
+    return uptime + first.host - first.uptime
+
+
+def collect(boot: Boot) -> Outcome:
+    """Read the results folder: exit code, readiness times; write summary.json."""
+    results = boot.results
+    ready_file = results / "ready.json"
+    ready: dict[str, Any] = json.loads(ready_file.read_text()) if ready_file.exists() else {}
+    exit_file = results / "exit_code"
+    exit_code = int(exit_file.read_text()) if exit_file.exists() else SETUP_FAILED
+    problem: str | None = None
+    if boot.timed_out:
+        problem = f"guest killed after {boot.wall:.0f} s (timeout)"
+    elif (results / "setup_failed").exists():
+        problem = "guest setup failed: " + (results / "setup_failed").read_text().strip()
+    elif boot.fatal:
+        problem = "guest setup failed: " + "; ".join(boot.fatal)
+    elif not exit_file.exists():
+        problem = f"guest stopped (QEMU exit {boot.returncode}) before the job finished"
+    timings = {
+        name: round(seconds, 3)
+        for name, uptime in ready.get("times", {}).items()
+        if (seconds := host_time(boot, uptime)) is not None
+    }
+    summary = {
+        "exit_code": exit_code,
+        "problem": problem,
+        "qemu_returncode": boot.returncode,
+        "wall_seconds": round(boot.wall, 3),
+        "host_seconds": timings,
+        "markers": {
+            name: {"host": round(marker.host, 3), "uptime": marker.uptime}
+            for name, marker in boot.markers.items()
+        },
+        "ready": ready,
+    }
+    (results / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return Outcome(exit_code, problem, summary)
+
+
+def run_in_guest(argv: Sequence[str], config: GuestConfig, results: Path | None) -> Outcome:
+    """Provision (idempotently), boot, run argv, collect; progress goes to stderr."""
+    started = time.monotonic()
+    install_packages(stderr_log)
+    kernel = fetch_kernel(CACHE / "kernels", stderr_log)
+    initrd = build_initramfs(BUSYBOX, kernel.modules, CACHE)
+    prepared = time.monotonic() - started
+    folder = results.resolve() if results is not None else new_results_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stderr_log(f"booting {kernel.release} (host ready in {prepared:.1f} s), results in {folder}")
+    outcome = collect(boot(argv, kernel, initrd, folder, config, Path.cwd(), os.environ))
+    outcome.summary["prepare_seconds"] = round(prepared, 3)
+    (folder / "summary.json").write_text(json.dumps(outcome.summary, indent=2) + "\n")
+    for name, stream in (("stdout.txt", sys.stdout), ("stderr.txt", sys.stderr)):
+        output = folder / name
+        if output.exists():
+            stream.write(output.read_text(errors="replace"))
+            stream.flush()
+    if outcome.problem is not None:
+        stderr_log(outcome.problem)
+        stderr_log(f"guest console: {folder / 'console.log'}")
+        stderr_log(f"btmon capture: {folder / 'btmon.snoop'}")
+        stderr_log(f"daemon logs:   {folder}/{{bringup,bluetoothd,btvirt}}.log")
+    return outcome
