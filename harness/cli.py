@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _on_virtual(args: argparse.Namespace) -> int:
+    from harness.bleak_backend import BumbleClient, BumbleScanner
+    from harness.bleak_backend.radio import ENVIRONMENT_VARIABLE
     from harness.targets.virtual import VirtualTarget
+
+    if os.environ.get(ENVIRONMENT_VARIABLE):
+        # Attach to `iqos-sim serve --hci-port` in another process instead of
+        # starting a simulator here.
+        options = {"client_backend": BumbleClient, "scanner_backend": BumbleScanner}
+        return await execute(args, options)
 
     target = VirtualTarget()
     await target.start()
