@@ -5,8 +5,7 @@ from __future__ import annotations
 from pytest_bdd import then, when
 
 from harness.app import App
-from iqos.errors import Disconnected, OperationTimeout
-from iqos.protocol import ProtocolError
+from iqos.errors import BadAnswer, Disconnected, OperationTimeout
 
 
 @when("the app reads the device status")
@@ -33,11 +32,8 @@ def failed_timeout(app: App) -> None:
 
 @then("the request fails with a protocol error")
 def failed_protocol(app: App) -> None:
-    assert (
-        app.error is not None and isinstance(app.error.__cause__ or app.error, ProtocolError)
-    ) or (app.error is not None and app.error.reason == "protocol error"), (
-        f"expected a protocol error, got {app.error!r}"
-    )
+    """A bad checksum or a truncated answer: the client's typed protocol error."""
+    assert isinstance(app.error, BadAnswer), f"expected a protocol error, got {app.error!r}"
 
 
 @then("the app can read the firmware version")
