@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
@@ -238,7 +238,3 @@ class App:
             await self.target.release()
 
         self.run(shut())
-
-
-def describe(values: list[Any]) -> str:
-    return ", ".join(map(str, values)) or "nothing"
