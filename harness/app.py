@@ -232,9 +232,11 @@ class App:
             for task in self._listeners:
                 task.cancel()
             await asyncio.gather(*self._listeners, return_exceptions=True)
+            # The target lets go first: on BlueZ the device side drops a link at
+            # once, where the app's own disconnect waits BlueZ's 2 s timer.
+            await self.target.release()
             for client in self.clients.values():
                 with contextlib.suppress(IqosError, OSError):
                     await client.disconnect()
-            await self.target.release()
 
         self.run(shut())

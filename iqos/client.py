@@ -67,6 +67,7 @@ class IqosClient:
         model: ModelSpec | None = None,
         *,
         client_backend: Any = None,
+        adapter: str | None = None,
         transcript: Transcript | None = None,
         allowed_addresses: frozenset[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
@@ -78,6 +79,7 @@ class IqosClient:
         self.model = model
         self.timeout = timeout
         self._backend = client_backend
+        self._adapter = adapter
         self._transcript = transcript or Transcript()
         self._client: BleakClient | None = None
         self._channel: ScpChannel | None = None
@@ -97,6 +99,8 @@ class IqosClient:
         options: dict[str, Any] = {"timeout": self.timeout}
         if self._backend is not None:
             options["backend"] = self._backend
+        if self._adapter is not None:
+            options["bluez"] = {"adapter": self._adapter}
         last: Exception | None = None
         for _ in range(CONNECT_ATTEMPTS):
             client = BleakClient(self.address, disconnected_callback=self._on_lost, **options)

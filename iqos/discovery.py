@@ -61,6 +61,7 @@ async def discover(
     *,
     until: Callable[[dict[str, DiscoveredDevice]], bool] | None = None,
     scanner_backend: Any = None,
+    adapter: str | None = None,
     allowed_addresses: frozenset[str] | None = None,
     **_: Any,
 ) -> list[DiscoveredDevice]:
@@ -85,6 +86,8 @@ async def discover(
     options: dict[str, Any] = {"scanning_mode": "active"}
     if scanner_backend is not None:
         options["backend"] = scanner_backend
+    if adapter is not None:
+        options["bluez"] = {"adapter": adapter}
     async with BleakScanner(on_advertisement, **options):
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(enough.wait(), scan_seconds)

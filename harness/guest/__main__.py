@@ -57,9 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             help="seconds for the whole boot, job included",
         )
         sub.add_argument("--memory", type=int, default=GuestConfig.memory_mb, help="guest MiB")
+        sub.add_argument(
+            "--controllers",
+            type=int,
+            default=GuestConfig.controllers,
+            help="linked LE controllers (2 or more): one per simulated device, then the client's",
+        )
     run.add_argument("job", nargs="+", metavar="-- COMMAND", help="command and its arguments")
     args = parser.parse_args(argv)
-    config = GuestConfig(memory_mb=args.memory, timeout=args.timeout)
+    if args.controllers < 2:
+        parser.error("--controllers: at least 2 (a device's and the client's)")
+    config = GuestConfig(memory_mb=args.memory, timeout=args.timeout, controllers=args.controllers)
     try:
         if args.command == "run":
             return run_in_guest(args.job, config, args.results).exit_code

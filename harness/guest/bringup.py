@@ -14,8 +14,8 @@ guest lives.
     python -m harness.guest.bringup --results DIR [--controllers 2] [--timeout 180]
 
 Writes DIR/ready.json (guest uptimes of each step) and DIR/guest.env (the
-adapter names for the job: the first is the simulated devices', the second the
-client's), both only once ready; exits non-zero with the reason otherwise.
+adapter names for the job: the last is the client's, the others the simulated
+devices'), both only once ready; exits non-zero with the reason otherwise.
 """
 
 import argparse
@@ -107,13 +107,12 @@ def adapters_from_objects(objects: dict[str, dict[str, dict[str, Variant]]]) -> 
 
 
 def guest_env(adapters: list[Adapter]) -> str:
-    """Shell exports naming the device-side (A) and client-side (B) adapters."""
-    device, client = adapters[0], adapters[1]
+    """Shell exports naming the adapters as the bluez target reads them: the last
+    is the client's, each other one serves one simulated device."""
+    *devices, client = adapters
     lines = {
-        "IQOS_GUEST_DEVICE_ADAPTER": device.name,
-        "IQOS_GUEST_DEVICE_ADDRESS": device.address,
-        "IQOS_GUEST_CLIENT_ADAPTER": client.name,
-        "IQOS_GUEST_CLIENT_ADDRESS": client.address,
+        "IQOS_BLUEZ_DEVICE_ADAPTERS": ",".join(adapter.name for adapter in devices),
+        "IQOS_BLUEZ_CLIENT_ADAPTER": client.name,
     }
     return "".join(f"export {key}={value}\n" for key, value in lines.items())
 

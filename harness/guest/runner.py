@@ -54,6 +54,8 @@ class GuestConfig:
     timeout: float = 900.0
     #: From bring-up's start until both controllers are Powered.
     ready_timeout: float = 180.0
+    #: Linked LE controllers: the last is the client's, the others one simulated device each.
+    controllers: int = 2
     python: str = str(ROOT / ".venv" / "bin" / "python")
 
 
@@ -116,6 +118,7 @@ def guest_conf(config: GuestConfig, kernel: Kernel) -> str:
     values = {
         "PYTHON": config.python,
         "READY_TIMEOUT": f"{config.ready_timeout:g}",
+        "CONTROLLERS": str(config.controllers),
         "KERNEL_ROOT": str(kernel.root),
     }
     return "".join(f"{name}={shlex.quote(value)}\n" for name, value in values.items())

@@ -98,8 +98,8 @@ async def _serve(server: Any, properties: Any, permissions: Any) -> None:
 
 def main() -> int:
     steps = Steps()
-    device_adapter = os.environ.get("IQOS_GUEST_DEVICE_ADAPTER", "hci0")
-    client_adapter = os.environ.get("IQOS_GUEST_CLIENT_ADAPTER", "hci1")
+    device_adapter = os.environ.get("IQOS_BLUEZ_DEVICE_ADAPTERS", "hci0").split(",")[0]
+    client_adapter = os.environ.get("IQOS_BLUEZ_CLIENT_ADAPTER", "hci1")
     error: str | None = None
     try:
         asyncio.run(smoke(device_adapter, client_adapter, steps))

@@ -1,7 +1,7 @@
 #!/bin/sh
 # iqos-hil guest stage 2, PID 1 on the host's own root (read-only over 9p).
 # Brings up D-Bus, btmon, bluetoothd and the bring-up daemon (btvirt and the
-# pairing agent), waits until it reports both controllers powered, runs the job,
+# pairing agent), waits until it reports the controllers powered, runs the job,
 # and powers off. Why it is a shell script: every Python start costs seconds
 # under TCG, so only the one process that needs D-Bus is Python.
 #   $1  results folder (the host's path, mounted read-write over 9p)
@@ -9,7 +9,7 @@ set -u
 R=$1
 HERE=$(dirname "$0")
 ROOT=$(cd "$HERE/../.." && pwd)
-. "$R/guest.conf"   # PYTHON, READY_TIMEOUT, KERNEL_ROOT: written by the host runner
+. "$R/guest.conf"   # PYTHON, READY_TIMEOUT, CONTROLLERS, KERNEL_ROOT: written by the host runner
 
 mark() { echo "iqos-guest: $1 $(cut -d' ' -f1 /proc/uptime)"; }
 finish() {
@@ -52,7 +52,7 @@ BTMON_PID=$!
 
 cd "$ROOT" || fail "cannot enter $ROOT"
 PYTHONPATH="$ROOT" PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m harness.guest.bringup \
-  --results "$R" --controllers 2 --timeout "$READY_TIMEOUT" > "$R/bringup.log" 2>&1 &
+  --results "$R" --controllers "$CONTROLLERS" --timeout "$READY_TIMEOUT" > "$R/bringup.log" 2>&1 &
 BRINGUP_PID=$!
 /usr/libexec/bluetooth/bluetoothd -n > "$R/bluetoothd.log" 2>&1 &
 mark bluetoothd-started

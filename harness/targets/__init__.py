@@ -29,7 +29,8 @@ def build_target(config: pytest.Config) -> Target:
         from iqos.bench import load_bench
 
         return HardwareTarget(load_bench(config.getoption("--bench")), _operator(config))
-    raise TargetError(
-        "the bluez target needs /dev/vhci with bluetoothd, or the QEMU guest runner; "
-        "it is not available yet (see README, Targets)"
-    )
+    if name == "bluez":
+        from harness.targets.bluez import BluezTarget
+
+        return BluezTarget.from_environment()
+    raise TargetError(f"unknown target {name!r}: virtual, bluez or hardware")

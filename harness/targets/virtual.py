@@ -17,11 +17,11 @@ from bumble import hci
 from harness.bleak_backend import BumbleClient, BumbleScanner, use_link
 from harness.bleak_backend.radio import ClientRadio
 from harness.tags import Ability
-from harness.targets.base import DeviceUnderTest, Hands, Target, TargetError
+from harness.targets.base import DeviceUnderTest, Target, TargetError
+from harness.targets.simulator_hands import SimulatorHands
 from iqos.protocol.model import ModelSpec
 from simulator.clock import SimulatedClock
-from simulator.device import DeviceRefused, SimulatedDevice
-from simulator.faults import UnknownFault
+from simulator.device import SimulatedDevice
 from simulator.profile import DeviceProfile, load_profiles
 from simulator.radio.bumble_gatt import BumblePeripheral
 from simulator.radio.link import VirtualController, VirtualLink
@@ -30,50 +30,6 @@ from simulator.radio.snoop import capture
 ANSWER_TIMEOUT = 2.0
 """Simulated devices answer within milliseconds; a scenario that waits for a missing
 answer need not wait the real client's 10 s to prove the timeout."""
-
-
-class SimulatorHands(Hands):
-    """Physical actions and faults through the simulator's own API."""
-
-    def __init__(self, device: SimulatedDevice) -> None:
-        self.device = device
-
-    async def act(self, action: str, **parameters: Any) -> None:
-        device = self.device
-        try:
-            device.act(action, **parameters)
-        except ValueError as error:
-            raise TargetError(str(error)) from error
-        except DeviceRefused as error:
-            raise TargetError(
-                f"{device.name} refused to {action.replace('_', ' ')}: {error}"
-            ) from error
-
-    async def inject(self, fault: str, **parameters: Any) -> None:
-        try:
-            self.device.inject(fault)
-        except (UnknownFault, DeviceRefused) as error:
-            raise TargetError(str(error)) from error
-
-    async def clear(self, fault: str) -> None:
-        try:
-            self.device.clear(fault)
-        except UnknownFault as error:
-            raise TargetError(str(error)) from error
-
-    async def set_battery(self, part: str, level: int) -> None:
-        self.device.set_battery(part, level)
-
-    async def pass_time(self, seconds: float) -> None:
-        self.device.pass_time(seconds)
-
-    async def observe(self, what: str) -> bool:
-        if what != "vibrating":
-            raise TargetError(f"cannot observe {what!r}")
-        return self.device.vibrating
-
-    async def snapshot(self) -> dict[str, Any] | None:
-        return self.device.snapshot()
 
 
 class VirtualTarget(Target):

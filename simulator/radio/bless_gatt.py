@@ -1,25 +1,28 @@
 """The same GATT table on bless, so a simulated device can run on a real adapter
 (BlueZ, macOS, Windows). Like the bumble adapter it holds no device behaviour.
 
-What bless cannot do, and so this adapter cannot either: bless advertises the
-local name and the service list, but no manufacturer data, so the pairing-state
-byte is missing on air (clients still find the device by the RRP service); and
-pairing is left to the operating system's agent.
+What bless cannot do: it advertises the local name and its first service only
+(no manufacturer data, so no pairing-state byte), and it leaves pairing, bonds
+and links to the operating system. On BlueZ, `bluez_host.BluezController` adds
+those over D-Bus; elsewhere the adapter serves the GATT table alone.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bless import BlessServer  # type: ignore[attr-defined]  # chosen per platform
 from bless.backends.attribute import GATTAttributePermissions as Permission
 from bless.backends.characteristic import GATTCharacteristicProperties as Property
 
-from iqos.protocol import fragment, uuids
+from iqos.protocol import Advertisement, fragment, uuids
 from simulator.device import SimulatedDevice
 from simulator.radio.control_point import ControlPoint
+
+if TYPE_CHECKING:  # dbus-fast, and so the controller, exists on Linux only
+    from simulator.radio.bluez_host import BluezController
 
 _ENCRYPTED_READ = Permission.readable | Permission.read_encryption_required
 _ENCRYPTED_WRITE = Permission.writeable | Permission.write_encryption_required
@@ -86,28 +89,95 @@ def gatt_tree(device: SimulatedDevice) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 class BlessPeripheral:
-    """Serves one simulated device through a bless server (`server` is injectable for tests)."""
+    """Serves one simulated device through a bless server (`server` is injectable for tests).
+
+    With a `controller` (BlueZ), the device is whole: the advertisement carries
+    the pairing state, pairings are decided by the device, bonds are forgotten
+    on a reset, and link faults drop the link. Without one, bless advertises
+    on its own and pairing is the operating system's business.
+    """
 
     def __init__(
         self,
         device: SimulatedDevice,
         adapter: str | None = None,
         server: Callable[..., Any] = BlessServer,
+        controller: BluezController | None = None,
     ) -> None:
         self.device = device
         self.control_point = ControlPoint(device)
         self.server = server(name=device.name, adapter=adapter)
         self.server.read_request_func = self._read
         self.server.write_request_func = self._write
+        self.controller = controller
+        self._advertised: Advertisement | None = None
+        self._bonded_peers: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         device.listeners.append(self._on_device_change)
 
     async def start(self) -> None:
+        if self.controller is None:
+            await self.server.add_gatt(gatt_tree(self.device))
+            await self.server.start()
+            return
+        await self.server.setup_task
+        # Out of /org/bluez/, where bless puts it: bleak takes any object added
+        # under /org/bluez/ for BlueZ's own, and chokes on these services.
+        self.server.app.base_path = f"/org/iqoshil/simulator/{self.controller.adapter}/gatt"
         await self.server.add_gatt(gatt_tree(self.device))
-        await self.server.start()
+        await self.controller.watch()
+        await _register_application(self.server)
+        await self._advertise()
 
     async def stop(self) -> None:
-        self.device.listeners.remove(self._on_device_change)
-        await self.server.stop()
+        """Off the air: no advertisement, no GATT application, no peers, no listeners."""
+        if self._on_device_change in self.device.listeners:
+            self.device.listeners.remove(self._on_device_change)
+        for task in list(self._tasks):
+            task.cancel()
+        if self.controller is None:
+            await self.server.stop()
+            return
+        self.controller.unwatch()
+        await self.controller.stop_advertising()
+        await self.controller.forget_peers()
+        await _unregister_application(self.server)
+
+    # --- BlueZ: advertising, bonds, links ---------------------------------------------
+
+    def advertisement(self) -> Advertisement:
+        return Advertisement(name=self.device.name, pairing_state=self.device.pairing_state)
+
+    async def _advertise(self) -> None:
+        advertisement = self.advertisement()
+        if self.controller is None or advertisement == self._advertised:
+            return
+        self._advertised = advertisement
+        await self.controller.advertise(advertisement)
+
+    def peer_bonded(self, peer: str) -> None:
+        self._bonded_peers.add(peer)
+        self.device.bonded(peer)
+
+    def peer_left(self, _peer: str) -> None:
+        """A new link starts a new SCP exchange, as on the bumble adapter."""
+        self.control_point.reset()
+
+    async def _after_change(self) -> None:
+        if self.controller is None:
+            return
+        forgotten = self._bonded_peers - self.device.bonds
+        if forgotten:
+            self._bonded_peers -= forgotten
+            await self.controller.forget_peers(forgotten)
+        await self._advertise()
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- GATT -------------------------------------------------------------------------
 
     def _read(self, characteristic: Any, **_: Any) -> bytearray:
         uuid = str(characteristic.uuid).lower()
@@ -121,7 +191,11 @@ class BlessPeripheral:
         if str(characteristic.uuid).lower() != uuids.SCP_CONTROL_POINT:
             return
         reply = self.control_point.write(bytes(value))
-        if reply is None or reply.disconnect:
+        if reply is None:
+            return
+        if reply.disconnect:
+            if self.controller is not None:
+                self._spawn(self.controller.disconnect())
             return
         asyncio.get_running_loop().call_later(reply.delay, self._notify_answer, reply.wire)
 
@@ -132,6 +206,8 @@ class BlessPeripheral:
             self.server.update_value(uuids.RRP_SERVICE, uuids.SCP_CONTROL_POINT)
 
     def _on_device_change(self) -> None:
+        if self.controller is not None:
+            self._spawn(self._after_change())
         if self.device.has_fault("drop_notifications"):
             return
         for uuid, value in (
@@ -142,3 +218,18 @@ class BlessPeripheral:
             if characteristic is not None and bytes(characteristic.value or b"") != value:
                 characteristic.value = bytearray(value)
                 self.server.update_value(uuids.RRP_SERVICE, uuid)
+
+
+async def _register_application(server: Any) -> None:
+    """bless 0.3's `start()` without its advertisement (see docs/bluez-lane.md)."""
+    await server.setup_task
+    server.bus.export(server.app.path, server.app)
+    await server.app.register(server.adapter)
+
+
+async def _unregister_application(server: Any) -> None:
+    """bless 0.3's `stop()` without its advertisement, and its D-Bus connection closed:
+    a connection per scenario would pile up against the bus's per-user limit."""
+    await server.app.unregister(server.adapter)
+    server.bus.unexport(server.app.path, server.app)
+    server.bus.disconnect()

@@ -289,10 +289,8 @@ def test_adapters_are_ordered_by_index_and_named_for_the_job() -> None:
     adapters = adapters_from_objects(objects)
     assert [(a.name, a.powered) for a in adapters] == [("hci2", False), ("hci10", True)]
     assert guest_env(adapters) == (
-        "export IQOS_GUEST_DEVICE_ADAPTER=hci2\n"
-        "export IQOS_GUEST_DEVICE_ADDRESS=00:AA:01:02:00:02\n"
-        "export IQOS_GUEST_CLIENT_ADAPTER=hci10\n"
-        "export IQOS_GUEST_CLIENT_ADDRESS=00:AA:01:0A:00:0A\n"
+        "export IQOS_BLUEZ_DEVICE_ADAPTERS=hci2\n"
+        "export IQOS_BLUEZ_CLIENT_ADAPTER=hci10\n"
     )
 
 

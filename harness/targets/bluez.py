@@ -1,0 +1,161 @@
+"""The bluez target: simulated devices on bless, the client on stock bleak, both
+through a real BlueZ (bluetoothd and the kernel's Bluetooth stack).
+
+Each simulated device takes one controller (bless names the controller after
+its device), and the client has a controller of its own; the adapters come
+from the environment, which the QEMU guest runner (`harness.guest`) sets, or
+a Linux machine with virtual or real controllers:
+
+    IQOS_BLUEZ_DEVICE_ADAPTERS=hci0,hci1   one per device a scenario may hold
+    IQOS_BLUEZ_CLIENT_ADAPTER=hci2         the app's
+
+Between scenarios the target removes every peer on both sides, so no bond or
+GATT cache leaks from one scenario into the next, as on the virtual target.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from dbus_fast.aio import MessageBus
+
+from harness.tags import Ability
+from harness.targets.base import DeviceUnderTest, Target, TargetError
+from harness.targets.simulator_hands import SimulatorHands
+from iqos.protocol.model import ModelSpec
+from simulator.clock import SimulatedClock
+from simulator.device import SimulatedDevice
+from simulator.profile import DeviceProfile, load_profiles
+from simulator.radio.bless_gatt import BlessPeripheral
+from simulator.radio.bluez_host import (
+    BluezController,
+    BluezError,
+    PairingDecisions,
+    adapter_address,
+    forget,
+    system_bus,
+)
+
+DEVICE_ADAPTERS = "IQOS_BLUEZ_DEVICE_ADAPTERS"
+CLIENT_ADAPTER = "IQOS_BLUEZ_CLIENT_ADAPTER"
+ANSWER_TIMEOUT = 5.0
+"""BlueZ under emulation answers in tens of milliseconds; a scenario that proves a
+timeout need not wait the real client's 10 s, but must not race a slow guest."""
+
+
+@dataclass
+class Served:
+    adapter: str
+    device: SimulatedDevice
+    peripheral: BlessPeripheral
+
+
+class BluezTarget(Target):
+    name = "bluez"
+    abilities = frozenset(Ability) - {Ability.SEVERAL_DEVICES}
+
+    def __init__(self, device_adapters: list[str], client_adapter: str) -> None:
+        if not device_adapters:
+            raise TargetError(f"the bluez target needs at least one adapter in {DEVICE_ADAPTERS}")
+        if client_adapter in device_adapters:
+            raise TargetError(f"{client_adapter} cannot serve both a device and the client")
+        self.device_adapters = device_adapters
+        self.client_adapter = client_adapter
+        if len(device_adapters) > 1:
+            self.abilities = frozenset(Ability)
+        self.profiles: dict[str, DeviceProfile] = {}
+        self._bus: MessageBus | None = None
+        self._decisions: PairingDecisions | None = None
+        self._served: list[Served] = []
+
+    @classmethod
+    def from_environment(cls, environment: dict[str, str] | None = None) -> BluezTarget:
+        env = dict(os.environ if environment is None else environment)
+        devices = [name for name in env.get(DEVICE_ADAPTERS, "").split(",") if name]
+        client = env.get(CLIENT_ADAPTER, "")
+        if not devices or not client:
+            raise TargetError(
+                f"the bluez target needs {DEVICE_ADAPTERS} (e.g. hci0,hci1) and "
+                f"{CLIENT_ADAPTER} (e.g. hci2); on a machine without Bluetooth in its "
+                "kernel run it in the QEMU guest: tox -e bluez (see README, Targets)"
+            )
+        return cls(devices, client)
+
+    @property
+    def bus(self) -> MessageBus:
+        if self._bus is None:
+            raise TargetError("the bluez target is not started")
+        return self._bus
+
+    async def start(self) -> None:
+        self.profiles = load_profiles()
+        try:
+            self._bus = await system_bus()
+            for adapter in [*self.device_adapters, self.client_adapter]:
+                await adapter_address(self._bus, adapter)
+            self._decisions = PairingDecisions(self._bus)
+            await self._decisions.register()
+        except BluezError as error:
+            raise TargetError(f"BlueZ is not usable: {error}") from error
+
+    async def stop(self) -> None:
+        await self.release()
+        if self._decisions is not None:
+            await self._decisions.unregister()
+        if self._bus is not None:
+            self._bus.disconnect()
+            self._bus = None
+
+    async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
+        profile = self.profiles.get(model.key)
+        if profile is None:
+            raise TargetError(f"no device profile for {model.display_name}")
+        in_use = {served.adapter for served in self._served}
+        adapter = next((name for name in self.device_adapters if name not in in_use), None)
+        if adapter is None:
+            raise TargetError(
+                f"all {len(self.device_adapters)} device adapters are serving a device; "
+                f"add one to {DEVICE_ADAPTERS}"
+            )
+        address = await adapter_address(self.bus, adapter)
+        device = SimulatedDevice(profile, SimulatedClock(), address)
+        if not pairing_mode:
+            device.leave_pairing_mode()
+        peripheral = self._serve(device, adapter)
+        await peripheral.start()
+        self._served.append(Served(adapter, device, peripheral))
+        return DeviceUnderTest(
+            label=f"{device.name} on {adapter}",
+            model=model,
+            address=address,
+            name=device.name,
+            hands=SimulatorHands(device),
+            extra={"adapter": adapter},
+        )
+
+    def _serve(self, device: SimulatedDevice, adapter: str) -> BlessPeripheral:
+        def bonded(peer: str) -> None:
+            peripheral.peer_bonded(peer)
+
+        def left(peer: str) -> None:
+            peripheral.peer_left(peer)
+
+        controller = BluezController(self.bus, adapter, bonded, left)
+        peripheral = BlessPeripheral(device, adapter=adapter, controller=controller)
+        if self._decisions is not None:
+            self._decisions.deciders[adapter] = device.accepts_pairing
+        return peripheral
+
+    async def release(self) -> None:
+        """Off the air, and every bond and cached GATT table gone on both sides."""
+        served, self._served = self._served, []
+        for each in served:
+            await each.peripheral.stop()
+            if self._decisions is not None:
+                self._decisions.deciders.pop(each.adapter, None)
+            await forget(self.bus, self.client_adapter, each.device.address)
+
+    def client_options(self) -> dict[str, Any]:
+        return {"adapter": self.client_adapter, "timeout": ANSWER_TIMEOUT}

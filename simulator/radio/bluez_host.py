@@ -1,0 +1,255 @@
+"""One BlueZ controller as the radio of one simulated device: what bless leaves out.
+
+bless serves the GATT table. A real IQOS also advertises its pairing state,
+refuses pairing outside pairing mode, keeps bonds it can forget on a reset,
+and drops links; on BlueZ each of those is a D-Bus call on the controller
+(an advertisement, the agent, `Device1` peers), made here with dbus-fast,
+the D-Bus library bleak already brings.
+
+A controller carries one advertised name (bless sets the adapter's alias), so
+each simulated device needs a controller of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbus_fast import BusType, Message, MessageType, Variant
+from dbus_fast.aio import MessageBus
+
+from iqos.protocol import Advertisement
+from simulator.radio.bluez_objects import LEAdvertisement, PairingAgent
+
+BLUEZ = "org.bluez"
+ADAPTER = "org.bluez.Adapter1"
+DEVICE = "org.bluez.Device1"
+PROPERTIES = "org.freedesktop.DBus.Properties"
+AGENT_PATH = "/org/iqoshil/simulator/agent"
+
+
+class BluezError(RuntimeError):
+    """BlueZ refused a call, or is not there; the message names the call."""
+
+
+def address_of(device_path: str) -> str:
+    """`/org/bluez/hci0/dev_00_AA_01_01_00_01` -> `00:AA:01:01:00:01`."""
+    return device_path.rsplit("/dev_", 1)[-1].replace("_", ":")
+
+
+def adapter_of(device_path: str) -> str:
+    """`/org/bluez/hci0/dev_...` -> `hci0`."""
+    return device_path.split("/")[3] if device_path.count("/") >= 4 else ""
+
+
+async def call(
+    bus: MessageBus,
+    path: str,
+    interface: str,
+    member: str,
+    signature: str = "",
+    body: list[Any] | None = None,
+    destination: str = BLUEZ,
+) -> list[Any]:
+    reply = await bus.call(
+        Message(
+            destination=destination,
+            path=path,
+            interface=interface,
+            member=member,
+            signature=signature,
+            body=body or [],
+        )
+    )
+    if reply is None or reply.message_type is MessageType.ERROR:
+        detail = "no reply" if reply is None else f"{reply.error_name} {reply.body}"
+        raise BluezError(f"{interface}.{member} on {path}: {detail}")
+    return list(reply.body)
+
+
+async def system_bus() -> MessageBus:
+    try:
+        return await MessageBus(bus_type=BusType.SYSTEM).connect()
+    except (OSError, ValueError) as error:
+        raise BluezError(f"no D-Bus system bus (is dbus-daemon running?): {error}") from error
+
+
+async def adapter_address(bus: MessageBus, adapter: str) -> str:
+    try:
+        (value,) = await call(
+            bus, f"/org/bluez/{adapter}", PROPERTIES, "Get", "ss", [ADAPTER, "Address"]
+        )
+    except BluezError as error:
+        raise BluezError(f"no BlueZ adapter {adapter}: {error}") from error
+    return str(value.value)
+
+
+async def peers(bus: MessageBus, adapter: str) -> dict[str, dict[str, Any]]:
+    """Device1 objects under the adapter, by path, with their properties unwrapped."""
+    (objects,) = await call(bus, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects")
+    prefix = f"/org/bluez/{adapter}/dev_"
+    return {
+        path: {name: variant.value for name, variant in interfaces[DEVICE].items()}
+        for path, interfaces in objects.items()
+        if path.startswith(prefix) and DEVICE in interfaces
+    }
+
+
+async def forget(bus: MessageBus, adapter: str, address: str) -> None:
+    """RemoveDevice: drops the bond and the GATT cache, and the link if there is one."""
+    path = f"/org/bluez/{adapter}/dev_{address.upper().replace(':', '_')}"
+    with contextlib.suppress(BluezError):  # BlueZ never saw it: nothing to forget
+        await call(bus, f"/org/bluez/{adapter}", ADAPTER, "RemoveDevice", "o", [path])
+
+
+async def drop_link(bus: MessageBus, device_path: str, address_type: str) -> None:
+    """End a link now, with the kernel's mgmt Disconnect (through btmgmt).
+
+    BlueZ's own Device1.Disconnect and RemoveDevice wait DISCONNECT_TIMER (2 s)
+    for profiles to let go before the link goes, which would add 2 s to every
+    scenario; and this Python has no AF_BLUETOOTH socket to speak mgmt itself.
+    Without btmgmt, the D-Bus way still works, slowly."""
+    index = adapter_of(device_path).removeprefix("hci")
+    kind = "2" if address_type == "random" else "1"
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "btmgmt", "--index", index, "disconnect", "-t", kind, address_of(device_path),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+    except FileNotFoundError:
+        with contextlib.suppress(BluezError):
+            await call(bus, device_path, DEVICE, "Disconnect")
+        return
+    await process.wait()
+
+
+@dataclass
+class PairingDecisions:
+    """The process's one default agent, asking the device behind each adapter."""
+
+    bus: MessageBus
+    deciders: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+
+    def decide(self, device_path: str) -> bool | None:
+        decider = self.deciders.get(adapter_of(device_path))
+        return None if decider is None else decider(address_of(device_path))
+
+    async def register(self) -> None:
+        self.bus.export(AGENT_PATH, PairingAgent(self.decide))
+        manager = ("/org/bluez", "org.bluez.AgentManager1")
+        await call(self.bus, *manager, "RegisterAgent", "os", [AGENT_PATH, "NoInputNoOutput"])
+        await call(self.bus, *manager, "RequestDefaultAgent", "o", [AGENT_PATH])
+
+    async def unregister(self) -> None:
+        with contextlib.suppress(BluezError):
+            await call(self.bus, "/org/bluez", "org.bluez.AgentManager1", "UnregisterAgent", "o",
+                       [AGENT_PATH])  # fmt: skip
+        self.bus.unexport(AGENT_PATH)
+
+
+class BluezController:
+    """The device side of one controller: advertising, peers, bonds, links.
+
+    `on_bonded(peer)` runs when a peer finishes pairing with bonding, and
+    `on_disconnected(peer)` when a peer's link ends."""
+
+    def __init__(
+        self,
+        bus: MessageBus,
+        adapter: str,
+        on_bonded: Callable[[str], None],
+        on_disconnected: Callable[[str], None],
+    ) -> None:
+        self.bus = bus
+        self.adapter = adapter
+        self.path = f"/org/bluez/{adapter}"
+        self.on_bonded = on_bonded
+        self.on_disconnected = on_disconnected
+        self._advertisements: list[str] = []
+        self._generation = 0
+        self._watching = False
+
+    # --- advertising ------------------------------------------------------------------
+
+    async def advertise(self, advertisement: Advertisement) -> None:
+        """Put `advertisement` on air, replacing the last one (BlueZ reads an
+        advertisement's properties once, at registration).
+
+        It is registered twice. A real radio repeats an advertisement every
+        interval; btvirt's controllers report one only when scanning or
+        advertising is switched on, and the kernel drops a report that arrives
+        before its discovery has started, so a scan could miss the device for
+        good. With two instances the kernel rotates them every second, switching
+        advertising on each time: the device is heard again within a second."""
+        await self.stop_advertising()
+        await call(self.bus, self.path, PROPERTIES, "Set", "ssv",
+                   [ADAPTER, "Alias", Variant("s", advertisement.name)])  # fmt: skip
+        self._generation += 1
+        for copy in (1, 2):
+            path = f"/org/iqoshil/simulator/{self.adapter}/advertisement{self._generation}_{copy}"
+            self.bus.export(path, LEAdvertisement(advertisement))
+            self._advertisements.append(path)
+            await call(self.bus, self.path, "org.bluez.LEAdvertisingManager1",
+                       "RegisterAdvertisement", "oa{sv}", [path, {}])  # fmt: skip
+
+    async def stop_advertising(self) -> None:
+        paths, self._advertisements = self._advertisements, []
+        for path in paths:
+            with contextlib.suppress(BluezError):
+                await call(self.bus, self.path, "org.bluez.LEAdvertisingManager1",
+                           "UnregisterAdvertisement", "o", [path])  # fmt: skip
+            self.bus.unexport(path)
+
+    # --- peers ------------------------------------------------------------------------
+
+    async def watch(self) -> None:
+        """Follow the peers' Paired and Connected properties from BlueZ's signals."""
+        if self._watching:
+            return
+        self._watching = True
+        self.bus.add_message_handler(self._on_message)
+        rule = (
+            f"type='signal',sender='{BLUEZ}',interface='{PROPERTIES}',"
+            f"member='PropertiesChanged',path_namespace='{self.path}'"
+        )
+        await call(self.bus, "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s",
+                   [rule], destination="org.freedesktop.DBus")  # fmt: skip
+
+    def unwatch(self) -> None:
+        if self._watching:
+            self.bus.remove_message_handler(self._on_message)
+            self._watching = False
+
+    def _on_message(self, message: Message) -> None:
+        if (
+            message.message_type is not MessageType.SIGNAL
+            or message.member != "PropertiesChanged"
+            or not (message.path or "").startswith(self.path + "/dev_")
+            or not message.body
+            or message.body[0] != DEVICE
+        ):
+            return
+        changed: dict[str, Variant] = message.body[1]
+        peer = address_of(message.path or "")
+        if "Paired" in changed and changed["Paired"].value:
+            self.on_bonded(peer)
+        if "Connected" in changed and not changed["Connected"].value:
+            self.on_disconnected(peer)
+
+    async def disconnect(self) -> None:
+        """Drop every link at once, as a device that stops talking mid-operation."""
+        for path, props in (await peers(self.bus, self.adapter)).items():
+            if props.get("Connected"):
+                await drop_link(self.bus, path, str(props.get("AddressType", "public")))
+
+    async def forget_peers(self, addresses: set[str] | None = None) -> None:
+        """Remove these peers (all when None): their links, then their bonds."""
+        for path, props in (await peers(self.bus, self.adapter)).items():
+            address = address_of(path)
+            if addresses is None or address in addresses:
+                if props.get("Connected"):
+                    await drop_link(self.bus, path, str(props.get("AddressType", "public")))
+                await forget(self.bus, self.adapter, address)
