@@ -29,6 +29,11 @@ class Ability(StrEnum):
     """Remove or insert the holder, hold the button, heat and puff."""
     SEVERAL_DEVICES = "several_devices"
     """More than one device of a model at once."""
+    STALE_BOND_RECOVERY = "stale_bond_recovery"
+    """Pair again while one side still holds a bond that the other forgot (after a
+    reset, or after the app unpairs). Not on the bluez target: Linux 6.1's SMP
+    fails that pairing and then hits a kernel BUG that kills bluetoothd
+    (docs/bluez-lane.md)."""
 
 
 NEEDS_PREFIX = "needs:"

@@ -323,10 +323,15 @@ class IqosClient:
 
             return on_notify
 
+        # On BlueZ, StartNotify (bleak's default) also reports every *read* of the
+        # characteristic as a notification; AcquireNotify carries notifications only.
+        acquire = {"bluez": {"use_start_notify": False}}
         await client.start_notify(
-            BATTERY_INFORMATION, handler(BATTERY_INFORMATION, BatteryInformation.decode)
+            BATTERY_INFORMATION, handler(BATTERY_INFORMATION, BatteryInformation.decode), **acquire
         )
-        await client.start_notify(DEVICE_STATUS, handler(DEVICE_STATUS, DeviceStatus.decode))
+        await client.start_notify(
+            DEVICE_STATUS, handler(DEVICE_STATUS, DeviceStatus.decode), **acquire
+        )
         return stream
 
 

@@ -46,6 +46,7 @@ Feature: Pairing a device with the app
       | IQOS 3 DUO    |
       | IQOS 3 Multi  |
 
+  @needs:stale_bond_recovery
   Scenario Outline: Pairing an <model> again after unpairing it
     Given an <model> paired with the app
     When the user unpairs the device

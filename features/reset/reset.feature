@@ -4,7 +4,7 @@ Feature: Resetting a device
   pairing fails. It can be done from the app, or by holding the button for
   about ten seconds.
 
-  @needs:app_reset
+  @needs:app_reset @needs:stale_bond_recovery
   Scenario Outline: Resetting an <model> from the app
     Given an <model> paired with the app
     And the device has the fault "charger_error_self_test_failure"
@@ -19,7 +19,7 @@ Feature: Resetting a device
       | IQOS 3 DUO    |
       | IQOS 3 Multi  |
 
-  @needs:physical_actions
+  @needs:physical_actions @needs:stale_bond_recovery
   Scenario Outline: Resetting an <model> with a long press of the button
     Given an <model> paired with the app
     When the button is held for 10 seconds
@@ -45,7 +45,7 @@ Feature: Resetting a device
       | IQOS 3 DUO    |
       | IQOS 3 Multi  |
 
-  @needs:app_reset @needs:physical_actions
+  @needs:app_reset @needs:physical_actions @needs:stale_bond_recovery
   Scenario Outline: Resetting an <model> during a heating session ends the session
     Given an <model> paired with the app
     And a heating session has started
@@ -60,7 +60,7 @@ Feature: Resetting a device
       | IQOS 3 DUO    |
       | IQOS 3 Multi  |
 
-  @needs:app_reset @needs:fault_injection
+  @needs:app_reset @needs:fault_injection @needs:stale_bond_recovery
   Scenario Outline: An <model> after a reset has no errors, warnings or bonds
     Given an <model> paired with the app
     And the device has the fault "charger_error_self_test_failure"
@@ -76,7 +76,7 @@ Feature: Resetting a device
       | IQOS 3 DUO    |
       | IQOS 3 Multi  |
 
-  @needs:app_reset
+  @needs:app_reset @needs:stale_bond_recovery
   Scenario Outline: Pairing an <model> again after a reset
     Given an <model> paired with the app
     When the user resets the device from the app

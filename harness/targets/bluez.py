@@ -54,7 +54,7 @@ class Served:
 
 class BluezTarget(Target):
     name = "bluez"
-    abilities = frozenset(Ability) - {Ability.SEVERAL_DEVICES}
+    abilities = frozenset(Ability) - {Ability.SEVERAL_DEVICES, Ability.STALE_BOND_RECOVERY}
 
     def __init__(self, device_adapters: list[str], client_adapter: str) -> None:
         if not device_adapters:
@@ -64,7 +64,7 @@ class BluezTarget(Target):
         self.device_adapters = device_adapters
         self.client_adapter = client_adapter
         if len(device_adapters) > 1:
-            self.abilities = frozenset(Ability)
+            self.abilities = self.abilities | {Ability.SEVERAL_DEVICES}
         self.profiles: dict[str, DeviceProfile] = {}
         self._bus: MessageBus | None = None
         self._decisions: PairingDecisions | None = None

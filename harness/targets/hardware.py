@@ -50,7 +50,7 @@ class OperatorHands(Hands):
 
 class HardwareTarget(Target):
     name = "hardware"
-    abilities = frozenset({Ability.PHYSICAL_ACTIONS})
+    abilities = frozenset({Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY})
 
     def __init__(self, bench: Bench, operator: Operator) -> None:
         self.bench = bench
