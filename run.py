@@ -19,6 +19,7 @@ TOX_REQUIREMENT = "tox>=4.20,<5"
 JOBS = {
     "features": ["-e", "features"],
     "tests": ["-e", "tests,lint,type,steps"],
+    "bluez": ["-e", "bluez"],
 }
 
 

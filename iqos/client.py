@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from bleak import BleakClient
+from bleak.args.bluez import BlueZNotifyArgs
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
 from iqos.diagnostics import Diagnostics, findings
@@ -325,12 +326,14 @@ class IqosClient:
 
         # On BlueZ, StartNotify (bleak's default) also reports every *read* of the
         # characteristic as a notification; AcquireNotify carries notifications only.
-        acquire = {"bluez": {"use_start_notify": False}}
+        acquire: BlueZNotifyArgs = {"use_start_notify": False}
         await client.start_notify(
-            BATTERY_INFORMATION, handler(BATTERY_INFORMATION, BatteryInformation.decode), **acquire
+            BATTERY_INFORMATION,
+            handler(BATTERY_INFORMATION, BatteryInformation.decode),
+            bluez=acquire,
         )
         await client.start_notify(
-            DEVICE_STATUS, handler(DEVICE_STATUS, DeviceStatus.decode), **acquire
+            DEVICE_STATUS, handler(DEVICE_STATUS, DeviceStatus.decode), bluez=acquire
         )
         return stream
 

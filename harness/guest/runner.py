@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import threading
@@ -26,7 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.guest.host import Kernel, fetch_kernel, install_packages, stderr_log
+from harness.guest.host import (
+    Kernel,
+    ProvisionError,
+    fetch_kernel,
+    install_packages,
+    stderr_log,
+)
 from harness.guest.initramfs import build_initramfs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +63,9 @@ class GuestConfig:
     ready_timeout: float = 180.0
     #: Linked LE controllers: the last is the client's, the others one simulated device each.
     controllers: int = 2
-    python: str = str(ROOT / ".venv" / "bin" / "python")
+    #: The guest's Python (the bring-up daemon needs dbus-fast): the one running the
+    #: runner, so a tox environment's runner boots a guest with that environment.
+    python: str = sys.executable
 
 
 def qemu_argv(kernel: Kernel, initrd: Path, results: Path, config: GuestConfig) -> list[str]:
@@ -256,6 +265,17 @@ def collect(boot: Boot) -> Outcome:
     return Outcome(exit_code, problem, summary)
 
 
+def reuse_results_dir(folder: Path) -> None:
+    """An empty results folder: a previous guest's files would mislead this one
+    (stage 2 starts the job as soon as guest.env exists). Anything else in the
+    way is refused rather than deleted."""
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / "qemu.cmdline").exists():
+            raise ProvisionError(f"{folder} is not empty and not a guest's results folder")
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
 def run_in_guest(argv: Sequence[str], config: GuestConfig, results: Path | None) -> Outcome:
     """Provision (idempotently), boot, run argv, collect; progress goes to stderr."""
     started = time.monotonic()
@@ -264,7 +284,7 @@ def run_in_guest(argv: Sequence[str], config: GuestConfig, results: Path | None)
     initrd = build_initramfs(BUSYBOX, kernel.modules, CACHE)
     prepared = time.monotonic() - started
     folder = results.resolve() if results is not None else new_results_dir()
-    folder.mkdir(parents=True, exist_ok=True)
+    reuse_results_dir(folder)
     stderr_log(f"booting {kernel.release} (host ready in {prepared:.1f} s), results in {folder}")
     outcome = collect(boot(argv, kernel, initrd, folder, config, Path.cwd(), os.environ))
     outcome.summary["prepare_seconds"] = round(prepared, 3)

@@ -289,8 +289,7 @@ def test_adapters_are_ordered_by_index_and_named_for_the_job() -> None:
     adapters = adapters_from_objects(objects)
     assert [(a.name, a.powered) for a in adapters] == [("hci2", False), ("hci10", True)]
     assert guest_env(adapters) == (
-        "export IQOS_BLUEZ_DEVICE_ADAPTERS=hci2\n"
-        "export IQOS_BLUEZ_CLIENT_ADAPTER=hci10\n"
+        "export IQOS_BLUEZ_DEVICE_ADAPTERS=hci2\nexport IQOS_BLUEZ_CLIENT_ADAPTER=hci10\n"
     )
 
 
