@@ -97,10 +97,14 @@ class App:
     def client(self, device: DeviceUnderTest | None = None) -> IqosClient:
         device = device or self.device
         if device.address not in self.clients:
+            scanned = next(
+                (d for d in self.found if d.address.upper() == device.address.upper()), None
+            )
             self.clients[device.address] = IqosClient(
                 device.address,
                 model=device.model,
                 transcript=self.evidence.transcript(device),
+                device=scanned.ble_device if scanned is not None else None,
                 **self.target.client_options(),
             )
         return self.clients[device.address]

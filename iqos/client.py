@@ -12,8 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bleak import BleakClient
+from bleak import BleakClient, BleakScanner
 from bleak.args.bluez import BlueZNotifyArgs
+from bleak.backends.device import BLEDevice
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
 from iqos.diagnostics import Diagnostics, findings
@@ -68,7 +69,9 @@ class IqosClient:
         model: ModelSpec | None = None,
         *,
         client_backend: Any = None,
+        scanner_backend: Any = None,
         adapter: str | None = None,
+        device: BLEDevice | None = None,
         transcript: Transcript | None = None,
         allowed_addresses: frozenset[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
@@ -80,7 +83,9 @@ class IqosClient:
         self.model = model
         self.timeout = timeout
         self._backend = client_backend
+        self._scanner_backend = scanner_backend
         self._adapter = adapter
+        self._device = device
         self._transcript = transcript or Transcript()
         self._client: BleakClient | None = None
         self._channel: ScpChannel | None = None
@@ -94,7 +99,11 @@ class IqosClient:
         return self._client is not None and self._client.is_connected
 
     async def connect(self) -> None:
-        """Connect (a bonded device re-encrypts); transient failures are retried."""
+        """Connect (a bonded device re-encrypts); transient failures are retried.
+
+        The device is found by a scan once and remembered: bleak's BlueZ backend
+        would scan before every connect given an address. A remembered device
+        that is gone (BlueZ dropped it) is looked for again on the next attempt."""
         if self.connected:
             return
         options: dict[str, Any] = {"timeout": self.timeout}
@@ -104,20 +113,36 @@ class IqosClient:
             options["bluez"] = {"adapter": self._adapter}
         last: Exception | None = None
         for _ in range(CONNECT_ATTEMPTS):
-            client = BleakClient(self.address, disconnected_callback=self._on_lost, **options)
+            device = self._device or await self._find()
+            client = BleakClient(device, disconnected_callback=self._on_lost, **options)
             try:
                 await client.connect()
             except BleakDeviceNotFoundError as error:
                 raise DeviceNotFound(f"{self.address} is not advertising: {error}") from error
             except (BleakError, TimeoutError, OSError) as error:
                 last = error
+                self._device = None
                 continue
             self._client = client
+            self._device = device
             self._channel = None
             self._leaving = False
             self._transcript.note(f"connected to {self.address}")
             return
         raise OperationTimeout(f"could not connect to {self.address}: {last}")
+
+    async def _find(self) -> BLEDevice:
+        options: dict[str, Any] = {}
+        if self._scanner_backend is not None:
+            options["backend"] = self._scanner_backend
+        if self._adapter is not None:
+            options["bluez"] = {"adapter": self._adapter}
+        device = await BleakScanner.find_device_by_address(
+            self.address, timeout=self.timeout, **options
+        )
+        if device is None:
+            raise DeviceNotFound(f"{self.address} is not advertising")
+        return device
 
     def _on_lost(self, _client: BleakClient) -> None:
         if self._channel is not None:
@@ -155,6 +180,7 @@ class IqosClient:
         client = self._link()
         await client.unpair()
         self._client = None
+        self._device = None
         self._channel = None
         self._transcript.note("unpaired")
 

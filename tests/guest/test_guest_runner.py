@@ -45,6 +45,7 @@ from harness.guest.runner import (
     job_script,
     parse_marker,
     qemu_argv,
+    reuse_results_dir,
 )
 
 
@@ -218,11 +219,29 @@ def test_job_environment_passes_only_what_the_guest_can_use() -> None:
 
 
 def test_guest_conf_is_sourceable_shell() -> None:
-    conf = guest_conf(GuestConfig(python="/opt/my python", ready_timeout=90), KERNEL)
-    done = subprocess.run(["/bin/sh", "-c", conf + 'printf "%s|%s|%s" "$PYTHON" '
-                           '"$READY_TIMEOUT" "$KERNEL_ROOT"'], capture_output=True, text=True,
-                          check=True)  # fmt: skip
-    assert done.stdout == "/opt/my python|90|/cache/k"
+    conf = guest_conf(GuestConfig(python="/opt/my python", ready_timeout=90, controllers=5), KERNEL)
+    done = subprocess.run(["/bin/sh", "-c", conf + 'printf "%s|%s|%s|%s" "$PYTHON" '
+                           '"$READY_TIMEOUT" "$KERNEL_ROOT" "$CONTROLLERS"'], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert done.stdout == "/opt/my python|90|/cache/k|5"
+
+
+def test_a_previous_guests_results_folder_is_emptied_and_anything_else_refused(
+    tmp_path: Path,
+) -> None:
+    previous = tmp_path / "previous"
+    previous.mkdir()
+    (previous / "qemu.cmdline").write_text("qemu-system-x86_64\n")
+    (previous / "guest.env").write_text("export IQOS_BLUEZ_CLIENT_ADAPTER=hci1\n")
+    reuse_results_dir(previous)
+    assert previous.is_dir() and not any(previous.iterdir())
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(ProvisionError, match="not a guest's results folder"):
+        reuse_results_dir(tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+    reuse_results_dir(tmp_path / "new" / "folder")
+    assert (tmp_path / "new" / "folder").is_dir()
 
 
 @pytest.mark.parametrize(

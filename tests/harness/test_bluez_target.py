@@ -1,0 +1,51 @@
+"""The bluez target's set-up errors, without BlueZ (the target itself runs in the
+bluez lane: tox -e bluez)."""
+
+import asyncio
+
+import pytest
+
+from harness.tags import Ability
+from harness.targets.base import TargetError
+from harness.targets.bluez import CLIENT_ADAPTER, DEVICE_ADAPTERS, BluezTarget
+
+
+def test_adapters_come_from_the_environment() -> None:
+    target = BluezTarget.from_environment({DEVICE_ADAPTERS: "hci0,hci1", CLIENT_ADAPTER: "hci2"})
+    assert target.device_adapters == ["hci0", "hci1"]
+    assert target.client_options() == {"adapter": "hci2", "timeout": 5.0}
+    assert Ability.SEVERAL_DEVICES in target.abilities
+    assert Ability.STALE_BOND_RECOVERY not in target.abilities
+
+
+def test_one_device_adapter_means_one_device_at_a_time() -> None:
+    target = BluezTarget.from_environment({DEVICE_ADAPTERS: "hci0", CLIENT_ADAPTER: "hci1"})
+    assert target.missing_abilities({"several_devices", "holder"}) == {"several_devices"}
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [
+        {},
+        {DEVICE_ADAPTERS: "hci0"},
+        {CLIENT_ADAPTER: "hci1"},
+        {DEVICE_ADAPTERS: ",", CLIENT_ADAPTER: "hci1"},
+    ],
+)
+def test_missing_adapters_say_how_to_run_the_target(environment: dict[str, str]) -> None:
+    with pytest.raises(TargetError, match="tox -e bluez"):
+        BluezTarget.from_environment(environment)
+
+
+def test_the_client_cannot_share_a_devices_adapter() -> None:
+    with pytest.raises(TargetError, match="cannot serve both"):
+        BluezTarget(["hci0", "hci1"], "hci1")
+
+
+def test_without_a_system_bus_the_target_says_bluez_is_not_usable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", "unix:path=/nonexistent/iqos-hil-bus")
+    target = BluezTarget(["hci0"], "hci1")
+    with pytest.raises(TargetError, match="BlueZ is not usable: no D-Bus system bus"):
+        asyncio.run(target.start())

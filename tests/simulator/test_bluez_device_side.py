@@ -1,0 +1,197 @@
+"""The BlueZ side of a simulated device, without BlueZ: the D-Bus objects BlueZ
+would call, and what the bless adapter asks of its controller when the device
+changes. The whole path over a real BlueZ runs in the bluez lane (tox -e bluez)."""
+
+import asyncio
+from typing import Any
+
+import pytest
+from dbus_fast import DBusError
+
+from iqos.protocol import COMPANY_ID, Advertisement, PairingState, ShortFrame, uuids
+from iqos.protocol.registers import Register
+from iqos.protocol.scp import Node
+from simulator.clock import SimulatedClock
+from simulator.device import SimulatedDevice
+from simulator.profile import find_profile
+from simulator.radio.bless_gatt import BlessPeripheral
+from simulator.radio.bluez_host import PairingDecisions, adapter_of, address_of
+from simulator.radio.bluez_objects import REJECTED, LEAdvertisement, PairingAgent
+from tests.simulator.test_bless_gatt import RecordingServer
+
+PEER = "00:AA:01:03:00:03"
+
+
+class SetupTask:
+    """bless creates its D-Bus connection in a task; here there is nothing to wait for."""
+
+    def __await__(self) -> Any:
+        return asyncio.sleep(0).__await__()
+
+
+class App:
+    """bless' GATT application, as far as the adapter touches it."""
+
+    def __init__(self) -> None:
+        self.base_path = "/org/bluez/bless"
+        self.path = "/"
+        self.registered = False
+
+    async def register(self, _adapter: object) -> None:
+        self.registered = True
+
+    async def unregister(self, _adapter: object) -> None:
+        self.registered = False
+
+
+class Bus:
+    def __init__(self) -> None:
+        self.exported: set[str] = set()
+        self.connected = True
+
+    def export(self, path: str, _interface: object) -> None:
+        self.exported.add(path)
+
+    def unexport(self, path: str, _interface: object) -> None:
+        self.exported.discard(path)
+
+    def disconnect(self) -> None:
+        self.connected = False
+
+
+class RecordingBlessServer(RecordingServer):
+    def __init__(self, name: str, adapter: str | None) -> None:
+        super().__init__(name, adapter)
+        self.adapter = adapter
+        self.setup_task = SetupTask()
+        self.app = App()
+        self.bus = Bus()
+
+
+class RecordingController:
+    """Stands in for BluezController: records the calls the peripheral makes."""
+
+    def __init__(self, adapter: str) -> None:
+        self.adapter = adapter
+        self.calls: list[tuple[str, Any]] = []
+
+    async def watch(self) -> None:
+        self.calls.append(("watch", None))
+
+    def unwatch(self) -> None:
+        self.calls.append(("unwatch", None))
+
+    async def advertise(self, advertisement: Advertisement) -> None:
+        self.calls.append(("advertise", advertisement.pairing_state))
+
+    async def stop_advertising(self) -> None:
+        self.calls.append(("stop_advertising", None))
+
+    async def disconnect(self) -> None:
+        self.calls.append(("disconnect", None))
+
+    async def forget_peers(self, addresses: set[str] | None = None) -> None:
+        self.calls.append(("forget_peers", addresses))
+
+
+def device() -> SimulatedDevice:
+    return SimulatedDevice(find_profile("IQOS 3 DUO"), SimulatedClock(), "00:AA:01:00:00:00")
+
+
+async def started(subject: SimulatedDevice) -> tuple[BlessPeripheral, RecordingController]:
+    controller = RecordingController("hci0")
+    peripheral = BlessPeripheral(
+        subject,
+        adapter="hci0",
+        server=RecordingBlessServer,
+        controller=controller,  # type: ignore[arg-type]
+    )
+    await peripheral.start()
+    assert peripheral.server.app.registered
+    return peripheral, controller
+
+
+async def settled(peripheral: BlessPeripheral) -> None:
+    """Wait for the tasks the peripheral spawned on device changes."""
+    while peripheral._tasks:
+        await asyncio.gather(*list(peripheral._tasks))
+
+
+def test_paths_name_the_adapter_and_the_peer() -> None:
+    path = "/org/bluez/hci3/dev_00_AA_01_03_00_03"
+    assert adapter_of(path) == "hci3"
+    assert address_of(path) == PEER
+    assert adapter_of("/org/bluez") == ""
+
+
+def test_the_advertisement_carries_the_pairing_state_the_rrp_service_and_tx_power() -> None:
+    bonded = LEAdvertisement(Advertisement("IQOS 3 DUO 1234", PairingState.BONDED))
+    manufacturer = bonded.ManufacturerData  # type: ignore[attr-defined]
+    assert manufacturer[COMPANY_ID].signature == "ay"
+    assert bytes(manufacturer[COMPANY_ID].value) == b"\x00\x00"
+    assert bonded.ServiceUUIDs == [uuids.RRP_SERVICE]  # type: ignore[attr-defined]
+    assert bonded.Includes == ["tx-power"]  # type: ignore[attr-defined]
+    assert bonded.LocalName == "IQOS 3 DUO 1234"  # type: ignore[attr-defined]
+    pairing = LEAdvertisement(Advertisement("IQOS 3 DUO 1234", PairingState.PAIRING_MODE))
+    assert bytes(pairing.ManufacturerData[COMPANY_ID].value) == b"\x01\x00"  # type: ignore[attr-defined]
+
+
+def test_the_agent_asks_the_device_behind_the_adapter() -> None:
+    subject = device()
+    decisions = PairingDecisions(bus=None)  # type: ignore[arg-type]
+    decisions.deciders["hci0"] = subject.accepts_pairing
+    agent = PairingAgent(decisions.decide)
+    on_device = f"/org/bluez/hci0/dev_{PEER.replace(':', '_')}"
+    elsewhere = f"/org/bluez/hci4/dev_{PEER.replace(':', '_')}"
+    agent._authorise(on_device)
+    subject.leave_pairing_mode()
+    with pytest.raises(DBusError) as refused:
+        agent._authorise(on_device)
+    assert refused.value.type == REJECTED
+    agent._authorise(elsewhere)  # not a simulated device's adapter: accepted
+
+
+def test_a_bond_changes_the_advertisement_and_a_reset_forgets_the_peer() -> None:
+    async def scenario() -> list[tuple[str, Any]]:
+        subject = device()
+        peripheral, controller = await started(subject)
+        assert peripheral.server.app.base_path.startswith("/org/iqoshil/")
+        peripheral.peer_bonded(PEER)
+        await settled(peripheral)
+        assert PEER in subject.bonds
+        subject.reset()
+        await settled(peripheral)
+        await peripheral.stop()
+        assert not peripheral.server.app.registered
+        assert not peripheral.server.bus.connected
+        return controller.calls
+
+    calls = asyncio.run(scenario())
+    assert calls == [
+        ("watch", None),
+        ("advertise", PairingState.PAIRING_MODE),
+        ("advertise", PairingState.BONDED),
+        ("forget_peers", {PEER}),
+        ("advertise", PairingState.PAIRING_MODE),
+        ("unwatch", None),
+        ("stop_advertising", None),
+        ("forget_peers", None),
+    ]
+
+
+def test_a_link_fault_drops_the_link_instead_of_answering() -> None:
+    async def scenario() -> tuple[list[tuple[str, Any]], list[tuple[str, bytes]]]:
+        subject = device()
+        peripheral, controller = await started(subject)
+        subject.inject("disconnect_after_operations")
+        server = peripheral.server
+        request = ShortFrame(Node.CHARGER, Register.FIRMWARE_VERSION).encode()
+        server.write_request_func(
+            server.characteristics[uuids.SCP_CONTROL_POINT], bytearray(request)
+        )
+        await settled(peripheral)
+        return controller.calls, server.notified
+
+    calls, notified = asyncio.run(scenario())
+    assert ("disconnect", None) in calls
+    assert not [uuid for uuid, _ in notified if uuid == uuids.SCP_CONTROL_POINT]
