@@ -83,7 +83,9 @@ def in_guest(rounds: int) -> int:
     results: dict[str, Any] = {}
     for target in ("virtual", "bluez"):
         record = asyncio.run(measure(target, rounds))
-        results[target] = {name: round(statistics.median(v) * 1000, 2) for name, v in record.items()}
+        results[target] = {
+            name: round(statistics.median(v) * 1000, 2) for name, v in record.items()
+        }
     results["ratio"] = {
         name: round(results["bluez"][name] / results["virtual"][name], 1)
         for name in OPERATIONS

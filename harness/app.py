@@ -90,9 +90,15 @@ class App:
         )
         if lacking:
             pytest.skip(f"{model.display_name} does not support {', '.join(lacking)}")
+        if not self.target.offers(model):
+            pytest.skip(f"the {self.target.name} target has no {model.display_name}")
         missing = sorted(self.target.missing_abilities(self.wanted))
         if missing:
-            pytest.skip(f"the {self.target.name} target cannot do {', '.join(missing)}")
+            reasons = "; ".join(
+                f"{name}: {self.target.limits[name]}" if name in self.target.limits else name
+                for name in missing
+            )
+            pytest.skip(f"the {self.target.name} target cannot do {reasons}")
 
     def client(self, device: DeviceUnderTest | None = None) -> IqosClient:
         device = device or self.device

@@ -3,7 +3,10 @@
 On the hardware target a physical action ("remove the holder") cannot be done
 by software, so the harness asks an operator. A prompt operator asks a person
 at the terminal, even while pytest captures output; a scripted operator
-answers from a YAML file, so that a bench can be rehearsed unattended.
+answers from a YAML file, so that a bench can be rehearsed unattended; and a
+simulator operator does the action to a simulated device through `iqos-sim
+serve`'s control socket, so that the hardware path can be rehearsed end to end
+against devices that really change.
 """
 
 from __future__ import annotations
@@ -129,21 +132,6 @@ class ScriptedOperator(Operator):
         self._answers = answers
         self._default = default
 
-    @classmethod
-    def from_file(cls, path: Path) -> ScriptedOperator:
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except (OSError, yaml.YAMLError) as error:
-            raise OperatorError(f"{path}: cannot read operator script: {error}") from None
-        if not isinstance(raw, dict) or not isinstance(raw.get("answers", {}), dict):
-            raise OperatorError(f"{path}: an operator script is a mapping with 'answers'")
-        answers = {str(k): str(v) for k, v in (raw.get("answers") or {}).items()}
-        unknown = sorted(set(answers) - set(ACTIONS))
-        if unknown:
-            raise OperatorError(f"{path}: answers: unknown actions {', '.join(unknown)}")
-        default = raw.get("default")
-        return cls(answers, None if default is None else str(default))
-
     async def _perform(self, instruction: Instruction) -> str:
         answer = self._answers.get(instruction.action, self._default)
         if answer is None:
@@ -151,3 +139,56 @@ class ScriptedOperator(Operator):
         if answer.startswith("fail"):
             raise OperatorError(answer.partition(":")[2].strip() or "scripted failure")
         return f"scripted: {answer}"
+
+
+class SimulatorOperator(Operator):
+    """Does each physical action to the simulated device of that name, through a
+    running `iqos-sim serve` control socket; "is it vibrating?" is read from its
+    state. The bench file names the devices as the simulator does."""
+
+    def __init__(self, socket: Path) -> None:
+        super().__init__()
+        self.socket = socket
+
+    async def _perform(self, instruction: Instruction) -> str:
+        from simulator.control import ControlError, request
+
+        try:
+            if instruction.action == "observe_vibrating":
+                state = await request(self.socket, {"op": "state", "device": instruction.device})
+                if not state.get("vibrating"):
+                    raise OperatorError(f"{instruction.device} is not vibrating")
+                return "simulator: vibrating"
+            await request(
+                self.socket,
+                {
+                    "op": "act",
+                    "device": instruction.device,
+                    "action": instruction.action,
+                    "parameters": instruction.parameters,
+                },
+            )
+        except ControlError as error:
+            raise OperatorError(f"simulator: {error}") from error
+        return f"simulator: {instruction.action.replace('_', ' ')}"
+
+
+def load_operator(path: Path) -> Operator:
+    """`answers:` (and `default:`) script the answers; `simulator: SOCKET`
+    instead hands every action to the simulator listening there."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise OperatorError(f"{path}: cannot read operator script: {error}") from None
+    if isinstance(raw, dict) and "simulator" in raw:
+        if set(raw) != {"simulator"}:
+            raise OperatorError(f"{path}: 'simulator' takes no 'answers' or 'default'")
+        return SimulatorOperator(Path(str(raw["simulator"])))
+    if not isinstance(raw, dict) or not isinstance(raw.get("answers", {}), dict):
+        raise OperatorError(f"{path}: an operator script is a mapping with 'answers'")
+    answers = {str(k): str(v) for k, v in (raw.get("answers") or {}).items()}
+    unknown = sorted(set(answers) - set(ACTIONS))
+    if unknown:
+        raise OperatorError(f"{path}: answers: unknown actions {', '.join(unknown)}")
+    default = raw.get("default")
+    return ScriptedOperator(answers, None if default is None else str(default))

@@ -7,7 +7,7 @@ pair with somebody's own device that happens to be in range.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -34,6 +34,8 @@ class Bench:
     path: Path
     adapter: str | None
     devices: tuple[BenchDevice, ...]
+    cannot: dict[str, str] = field(default_factory=dict)
+    """What this bench cannot do (an ability of the harness), each with the reason."""
 
     @property
     def allowed_addresses(self) -> frozenset[str]:
@@ -49,9 +51,14 @@ def load_bench(path: Path) -> Bench:
         raise BenchError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(raw, dict):
         raise BenchError(f"{path}: a bench file is a mapping with 'devices'")
-    unknown = sorted(set(raw) - {"adapter", "devices"})
+    unknown = sorted(set(raw) - {"adapter", "devices", "cannot"})
     if unknown:
-        raise BenchError(f"{path}: unknown key {unknown[0]!r} (allowed: adapter, devices)")
+        raise BenchError(f"{path}: unknown key {unknown[0]!r} (allowed: adapter, devices, cannot)")
+    cannot = raw.get("cannot") or {}
+    if not isinstance(cannot, dict) or not all(
+        isinstance(reason, str) and reason for reason in cannot.values()
+    ):
+        raise BenchError(f"{path}: cannot: a mapping of ability to the reason it is missing")
     entries = raw.get("devices")
     if not isinstance(entries, list) or not entries:
         raise BenchError(f"{path}: devices: a list of at least one device is required")
@@ -77,4 +84,9 @@ def load_bench(path: Path) -> Bench:
             raise BenchError(f"{where}.address: {entry['address']!r} is not AA:BB:CC:DD:EE:FF")
         devices.append(BenchDevice(str(entry["name"]), model, address))
     adapter = raw.get("adapter")
-    return Bench(path, None if adapter is None else str(adapter), tuple(devices))
+    return Bench(
+        path,
+        None if adapter is None else str(adapter),
+        tuple(devices),
+        {str(name): reason for name, reason in cannot.items()},
+    )

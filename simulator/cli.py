@@ -2,6 +2,8 @@
 
 iqos-sim faults                         the fault catalogue
 iqos-sim serve --model "IQOS 3 DUO"     devices on the virtual radio, a control socket
+iqos-sim serve --radio bluez --adapter hci0[=MODEL] [--adapter hci1[=MODEL] ...]
+                                        one device per BlueZ controller, served by bless
 iqos-sim state DEVICE                   a device's state as JSON
 iqos-sim inject DEVICE FAULT [--clear]  set or clear a fault
 """
@@ -41,7 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--faults", action="append", default=[], help="start with a fault script (fixtures/faults)"
     )
-    serve.add_argument("--radio", choices=("virtual",), default="virtual")
+    serve.add_argument("--radio", choices=("virtual", "bluez"), default="virtual")
+    serve.add_argument(
+        "--adapter",
+        action="append",
+        default=[],
+        help="bluez radio: ADAPTER[=MODEL], a controller for one device of MODEL (default "
+        "--model); repeat for more devices; --count is ignored",
+    )
     serve.add_argument(
         "--hci-port",
         type=int,
@@ -58,26 +67,43 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(args: argparse.Namespace) -> int:
-    from harness.bleak_backend import use_link
-    from simulator.radio.bumble_gatt import BumblePeripheral
-    from simulator.radio.link import VirtualLink
+def _new_device(args: argparse.Namespace, address: str, model: str = "") -> SimulatedDevice:
+    device = SimulatedDevice(find_profile(model or args.model), SimulatedClock(), address)
+    for fault in args.fault:
+        device.inject(fault)
+    return device
 
+
+async def _serve(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ControlError("--count must be at least 1")
-    profile = find_profile(args.model)
+    find_profile(args.model)
     for fault in args.fault:
         lookup(fault)
     for script in args.faults:
         args.fault += load_script(script)
+    if args.radio == "bluez":
+        devices = await _serve_on_bluez(args)
+    else:
+        devices = await _serve_on_virtual_radio(args)
+    server = await serve_control(Control(devices), args.socket)
+    print(f"control socket: {args.socket}", flush=True)
+    async with server:
+        await server.serve_forever()
+    return 0
+
+
+async def _serve_on_virtual_radio(args: argparse.Namespace) -> list[SimulatedDevice]:
+    from harness.bleak_backend import use_link
+    from simulator.radio.bumble_gatt import BumblePeripheral
+    from simulator.radio.link import VirtualLink
+
     link = VirtualLink()
     use_link(link)
     devices = []
     for index in range(args.count):
-        radio = link.add_device(f"{profile.key}-{index}")
-        device = SimulatedDevice(profile, SimulatedClock(), radio.random_address.to_string(False))
-        for fault in args.fault:
-            device.inject(fault)
+        radio = link.add_device(f"{find_profile(args.model).key}-{index}")
+        device = _new_device(args, radio.random_address.to_string(False))
         await BumblePeripheral(device, radio).start()
         devices.append(device)
         print(f"{device.name}  {device.address}  {device.model}", flush=True)
@@ -87,11 +113,38 @@ async def _serve(args: argparse.Namespace) -> int:
         hci = HciServer(link)
         port = await hci.listen_tcp(args.hci_port)
         print(f"HCI: IQOS_HIL_HCI=tcp-client:127.0.0.1:{port}", flush=True)
-    server = await serve_control(Control(devices), args.socket)
-    print(f"control socket: {args.socket}", flush=True)
-    async with server:
-        await server.serve_forever()
-    return 0
+    return devices
+
+
+async def _serve_on_bluez(args: argparse.Namespace) -> list[SimulatedDevice]:
+    """Runs until killed: BlueZ drops this process's advertisements, GATT
+    applications and agent when its D-Bus connection goes."""
+    from simulator.radio.bluez_host import (
+        BluezError,
+        PairingDecisions,
+        adapter_address,
+        serve_on_controller,
+        system_bus,
+    )
+
+    if not args.adapter:
+        raise ControlError("--radio bluez needs --adapter hciN, one per device")
+    for choice in args.adapter:
+        find_profile(str(choice).partition("=")[2] or args.model)
+    try:
+        bus = await system_bus()
+        decisions = PairingDecisions(bus)
+        await decisions.register()
+        devices = []
+        for choice in args.adapter:
+            adapter, _, model = str(choice).partition("=")
+            device = _new_device(args, await adapter_address(bus, adapter), model)
+            await serve_on_controller(bus, device, adapter, decisions).start()
+            devices.append(device)
+            print(f"{device.name}  {device.address}  {device.model}  on {adapter}", flush=True)
+    except BluezError as error:
+        raise ControlError(f"BlueZ: {error}") from error
+    return devices
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,7 +40,10 @@ class Control:
     def handle(self, request: dict[str, Any]) -> Any:
         operation = request.get("op")
         if operation == "devices":
-            return [{"name": d.name, "address": d.address, "model": d.model} for d in self.devices]
+            return [
+                {"name": d.name, "address": d.address, "model": d.model, "model_key": d.profile.key}
+                for d in self.devices
+            ]
         if operation == "faults":
             return {name: fault.description for name, fault in CATALOGUE.items()}
         if not isinstance(request.get("device"), str):

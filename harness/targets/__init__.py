@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.operator import Operator, PromptOperator, ScriptedOperator
+from harness.operator import Operator, PromptOperator, load_operator
 from harness.targets.base import Target, TargetError
 
 
 def _operator(config: pytest.Config) -> Operator:
     script: Path | None = config.getoption("--operator")
     if script is not None:
-        return ScriptedOperator.from_file(script)
+        return load_operator(script)
     capture = config.pluginmanager.getplugin("capturemanager")
     return PromptOperator(suspend_capture=capture.global_and_fixture_disabled)
 

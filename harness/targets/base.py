@@ -70,6 +70,8 @@ class DeviceUnderTest:
 class Target(ABC):
     name: str
     abilities: frozenset[Ability]
+    limits: dict[str, str] = {}  # noqa: RUF012  # read-only default
+    """Why the target lacks an ability, where there is more to say than its absence."""
 
     @abstractmethod
     async def start(self) -> None: ...
@@ -88,6 +90,10 @@ class Target(ABC):
     @abstractmethod
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments for IqosClient and discovery (backend, adapter, allowed addresses)."""
+
+    def offers(self, model: ModelSpec) -> bool:
+        """Whether the target has devices of this model at all (a bench may not)."""
+        return True
 
     async def capture(self) -> bytes | None:
         """The btsnoop capture of this scenario's radio traffic, where the target has one."""

@@ -30,11 +30,11 @@ from simulator.device import SimulatedDevice
 from simulator.profile import DeviceProfile, load_profiles
 from simulator.radio.bless_gatt import BlessPeripheral
 from simulator.radio.bluez_host import (
-    BluezController,
     BluezError,
     PairingDecisions,
     adapter_address,
     forget,
+    serve_on_controller,
     system_bus,
 )
 
@@ -55,6 +55,12 @@ class Served:
 class BluezTarget(Target):
     name = "bluez"
     abilities = frozenset(Ability) - {Ability.SEVERAL_DEVICES, Ability.STALE_BOND_RECOVERY}
+    limits = {  # noqa: RUF012  # read-only
+        Ability.SEVERAL_DEVICES.value: f"one device per adapter in {DEVICE_ADAPTERS}, "
+        "and the lane gives one: links to two devices crash Linux 6.1 (docs/bluez-lane.md)",
+        Ability.STALE_BOND_RECOVERY.value: "re-pairing over a bond one side forgot crashes "
+        "Linux 6.1's Bluetooth (docs/bluez-lane.md)",
+    }
 
     def __init__(self, device_adapters: list[str], client_adapter: str) -> None:
         if not device_adapters:
@@ -123,7 +129,9 @@ class BluezTarget(Target):
         device = SimulatedDevice(profile, SimulatedClock(), address)
         if not pairing_mode:
             device.leave_pairing_mode()
-        peripheral = self._serve(device, adapter)
+        if self._decisions is None:
+            raise TargetError("the bluez target is not started")
+        peripheral = serve_on_controller(self.bus, device, adapter, self._decisions)
         await peripheral.start()
         self._served.append(Served(adapter, device, peripheral))
         return DeviceUnderTest(
@@ -134,19 +142,6 @@ class BluezTarget(Target):
             hands=SimulatorHands(device),
             extra={"adapter": adapter},
         )
-
-    def _serve(self, device: SimulatedDevice, adapter: str) -> BlessPeripheral:
-        def bonded(peer: str) -> None:
-            peripheral.peer_bonded(peer)
-
-        def left(peer: str) -> None:
-            peripheral.peer_left(peer)
-
-        controller = BluezController(self.bus, adapter, bonded, left)
-        peripheral = BlessPeripheral(device, adapter=adapter, controller=controller)
-        if self._decisions is not None:
-            self._decisions.deciders[adapter] = device.accepts_pairing
-        return peripheral
 
     async def release(self) -> None:
         """Off the air, and every bond and cached GATT table gone on both sides."""

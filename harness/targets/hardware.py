@@ -61,6 +61,15 @@ class HardwareTarget(Target):
     async def start(self) -> None:
         if len(self.bench.devices) > 1:
             self.abilities = self.abilities | {Ability.SEVERAL_DEVICES}
+        known = {ability.value for ability in Ability}
+        unknown = sorted(set(self.bench.cannot) - known)
+        if unknown:
+            raise TargetError(
+                f"{self.bench.path}: cannot: unknown ability {unknown[0]!r}; "
+                f"known: {', '.join(sorted(known))}"
+            )
+        self.abilities = frozenset(a for a in self.abilities if a.value not in self.bench.cannot)
+        self.limits = dict(self.bench.cannot)
 
     async def stop(self) -> None:
         self._in_use.clear()
@@ -73,6 +82,9 @@ class HardwareTarget(Target):
         except OperatorError as error:
             self.broken = f"bench broken: {error}"
             raise BenchBroken(self.broken) from error
+
+    def offers(self, model: ModelSpec) -> bool:
+        return any(device.model.key == model.key for device in self.bench.devices)
 
     async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
         if self.broken:
@@ -97,4 +109,7 @@ class HardwareTarget(Target):
         self._in_use.clear()
 
     def client_options(self) -> dict[str, Any]:
-        return {"allowed_addresses": self.bench.allowed_addresses}
+        options: dict[str, Any] = {"allowed_addresses": self.bench.allowed_addresses}
+        if self.bench.adapter is not None:
+            options["adapter"] = self.bench.adapter
+        return options

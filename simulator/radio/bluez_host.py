@@ -22,6 +22,8 @@ from dbus_fast import BusType, Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from iqos.protocol import Advertisement
+from simulator.device import SimulatedDevice
+from simulator.radio.bless_gatt import BlessPeripheral
 from simulator.radio.bluez_objects import LEAdvertisement, PairingAgent
 
 BLUEZ = "org.bluez"
@@ -253,3 +255,21 @@ class BluezController:
                 if props.get("Connected"):
                     await drop_link(self.bus, path, str(props.get("AddressType", "public")))
                 await forget(self.bus, self.adapter, address)
+
+
+def serve_on_controller(
+    bus: MessageBus, device: SimulatedDevice, adapter: str, decisions: PairingDecisions
+) -> BlessPeripheral:
+    """A simulated device on one controller: bless for GATT, this module for the rest.
+    Start it with `await peripheral.start()`; `decisions` must be registered."""
+
+    def bonded(peer: str) -> None:
+        peripheral.peer_bonded(peer)
+
+    def left(peer: str) -> None:
+        peripheral.peer_left(peer)
+
+    controller = BluezController(bus, adapter, bonded, left)
+    peripheral = BlessPeripheral(device, adapter=adapter, controller=controller)
+    decisions.deciders[adapter] = device.accepts_pairing
+    return peripheral

@@ -7,13 +7,24 @@ from pathlib import Path
 
 import pytest
 
-from harness.operator import Instruction, OperatorError, PromptOperator, ScriptedOperator
-from harness.targets.base import BenchBroken
+from harness.operator import (
+    Instruction,
+    OperatorError,
+    PromptOperator,
+    ScriptedOperator,
+    load_operator,
+)
+from harness.rehearsal import bench_file
+from harness.targets.base import BenchBroken, TargetError
 from harness.targets.hardware import HardwareTarget
-from iqos.bench import load_bench
+from iqos.bench import BenchError, load_bench
 from iqos.client import IqosClient
 from iqos.errors import BenchRefused
 from iqos.models import model_named
+from simulator.clock import SimulatedClock
+from simulator.control import Control, serve_control
+from simulator.device import SimulatedDevice
+from simulator.profile import find_profile
 
 BENCH = """
 adapter: hci0
@@ -51,7 +62,7 @@ def test_prompt_operator_with_no_one_at_the_terminal_fails_clearly() -> None:
 def test_scripted_operator_refuses_what_it_was_not_written_for(tmp_path: Path) -> None:
     script = tmp_path / "operator.yaml"
     script.write_text("answers:\n  remove_holder: done\n  hold_button: 'fail: button stuck'\n")
-    operator = ScriptedOperator.from_file(script)
+    operator = load_operator(script)
     asyncio.run(operator.perform(Instruction("remove_holder", "d")))
     with pytest.raises(OperatorError, match="button stuck"):
         asyncio.run(operator.perform(Instruction("hold_button", "d", {"seconds": 10})))
@@ -59,7 +70,7 @@ def test_scripted_operator_refuses_what_it_was_not_written_for(tmp_path: Path) -
         asyncio.run(operator.perform(Instruction("puff", "d", {"count": 1})))
     script.write_text("answers:\n  teleport: done\n")
     with pytest.raises(OperatorError, match="unknown actions teleport"):
-        ScriptedOperator.from_file(script)
+        load_operator(script)
 
 
 def test_bench_safety_refuses_addresses_off_the_bench(tmp_path: Path) -> None:
@@ -86,3 +97,59 @@ def test_a_failed_operator_action_breaks_the_bench_and_later_scenarios_fail_fast
 
     asyncio.run(scenario())
     assert len(operator.log) == 2
+
+
+def test_a_bench_says_what_it_cannot_do_and_has_only_its_models(tmp_path: Path) -> None:
+    path = bench(tmp_path)
+    path.write_text(BENCH + "cannot:\n  several_devices: one phone only\n")
+    target = HardwareTarget(load_bench(path), ScriptedOperator({}, "done"))
+    asyncio.run(target.start())
+    assert target.missing_abilities({"several_devices", "physical_actions"}) == {"several_devices"}
+    assert target.limits == {"several_devices": "one phone only"}
+    assert target.offers(model_named("IQOS 3 DUO"))
+    assert not target.offers(model_named("IQOS 3 Multi"))
+    assert target.client_options()["adapter"] == "hci0"
+    path.write_text(BENCH + "cannot:\n  teleport: not here\n")
+    with pytest.raises(TargetError, match="unknown ability 'teleport'"):
+        asyncio.run(HardwareTarget(load_bench(path), ScriptedOperator({}, "done")).start())
+    path.write_text(BENCH + "cannot: [several_devices]\n")
+    with pytest.raises(BenchError, match="cannot: a mapping of ability to the reason"):
+        load_bench(path)
+
+
+def test_the_simulator_operator_acts_on_the_simulated_device(tmp_path: Path) -> None:
+    subject = SimulatedDevice(find_profile("IQOS 3 DUO"), SimulatedClock(), "00:AA:01:00:00:00")
+    script = tmp_path / "operator.yaml"
+    socket = tmp_path / "sim.sock"
+    script.write_text(f"simulator: {socket}\n")
+
+    async def scenario() -> None:
+        operator = load_operator(script)
+        server = await serve_control(Control([subject]), socket)
+        async with server:
+            await operator.perform(Instruction("remove_holder", subject.name))
+            assert not subject.snapshot()["holder"]["in_charger"]
+            with pytest.raises(OperatorError, match="is not vibrating"):
+                await operator.perform(Instruction("observe_vibrating", subject.name))
+            with pytest.raises(OperatorError, match="no device 'IQOS 3 DUO FFFF'"):
+                await operator.perform(Instruction("insert_holder", "IQOS 3 DUO FFFF"))
+        with pytest.raises(OperatorError, match="no simulator at"):
+            await operator.perform(Instruction("insert_holder", subject.name))
+
+    asyncio.run(scenario())
+    script.write_text(f"simulator: {socket}\ndefault: done\n")
+    with pytest.raises(OperatorError, match="'simulator' takes no 'answers' or 'default'"):
+        load_operator(script)
+
+
+def test_the_rehearsal_bench_names_the_simulated_devices() -> None:
+    devices = [
+        {"name": "IQOS 3 DUO 0000", "address": "00:AA:01:00:00:00", "model": "IQOS 3 DUO",
+         "model_key": "iqos-3-duo"},
+    ]  # fmt: skip
+    written = bench_file(devices, "hci3")
+    assert written["adapter"] == "hci3"
+    assert written["devices"] == [
+        {"name": "IQOS 3 DUO 0000", "model": "iqos-3-duo", "address": "00:AA:01:00:00:00"}
+    ]
+    assert set(written["cannot"]) == {"stale_bond_recovery", "several_devices"}
