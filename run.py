@@ -20,6 +20,7 @@ JOBS = {
     "features": ["-e", "features"],
     "tests": ["-e", "tests,lint,type,steps"],
     "bluez": ["-e", "bluez"],
+    "rehearsal": ["-e", "rehearsal"],
 }
 
 
