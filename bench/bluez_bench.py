@@ -72,7 +72,8 @@ async def measure(target_name: str, rounds: int) -> dict[str, list[float]]:
     record: dict[str, list[float]] = {name: [] for name in OPERATIONS}
     await target.start()
     try:
-        for _ in range(rounds):
+        for number in range(1, rounds + 1):
+            print(f"{target_name}: round {number}", flush=True)
             await one_round(target, model, record)
     finally:
         await target.stop()
