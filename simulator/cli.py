@@ -121,8 +121,8 @@ async def _serve_on_bluez(args: argparse.Namespace) -> list[SimulatedDevice]:
     applications and agent when its D-Bus connection goes."""
     from simulator.radio.bluez_host import (
         BluezError,
-        PairingDecisions,
         adapter_address,
+        register_agent,
         serve_on_controller,
         system_bus,
     )
@@ -133,13 +133,12 @@ async def _serve_on_bluez(args: argparse.Namespace) -> list[SimulatedDevice]:
         find_profile(str(choice).partition("=")[2] or args.model)
     try:
         bus = await system_bus()
-        decisions = PairingDecisions(bus)
-        await decisions.register()
+        await register_agent(bus)
         devices = []
         for choice in args.adapter:
             adapter, _, model = str(choice).partition("=")
             device = _new_device(args, await adapter_address(bus, adapter), model)
-            await serve_on_controller(bus, device, adapter, decisions).start()
+            await serve_on_controller(bus, device, adapter).start()
             devices.append(device)
             print(f"{device.name}  {device.address}  {device.model}  on {adapter}", flush=True)
     except BluezError as error:

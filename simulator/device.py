@@ -236,10 +236,15 @@ class SimulatedDevice:
 
     # --- bonds -----------------------------------------------------------------------
 
+    @property
+    def accepts_new_pairings(self) -> bool:
+        """In pairing mode, and not refusing: a peer it has no bond with may pair."""
+        return self.pairing_mode and "refuse_pairing" not in self.faults
+
     def accepts_pairing(self, peer: str) -> bool:
         if "refuse_pairing" in self.faults:
             return False
-        return self.pairing_mode or peer in self.bonds
+        return self.accepts_new_pairings or peer in self.bonds
 
     def bonded(self, peer: str) -> None:
         self.bonds.add(peer)

@@ -61,13 +61,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--controllers",
             type=int,
             default=GuestConfig.controllers,
-            help="linked LE controllers (2 or more): one per simulated device, then the client's",
+            help="linked LE controllers (2 or more): one per simulated device, then the clients'",
+        )
+        sub.add_argument(
+            "--clients",
+            type=int,
+            default=GuestConfig.clients,
+            help="how many of the controllers are the client's (one per pytest-xdist worker)",
         )
     run.add_argument("job", nargs="+", metavar="-- COMMAND", help="command and its arguments")
     args = parser.parse_args(argv)
-    if args.controllers < 2:
-        parser.error("--controllers: at least 2 (a device's and the client's)")
-    config = GuestConfig(memory_mb=args.memory, timeout=args.timeout, controllers=args.controllers)
+    if args.clients < 1 or args.controllers < args.clients + 1:
+        parser.error("--controllers: at least one more than --clients (a device's and a client's)")
+    config = GuestConfig(
+        memory_mb=args.memory,
+        timeout=args.timeout,
+        controllers=args.controllers,
+        clients=args.clients,
+    )
     try:
         if args.command == "run":
             return run_in_guest(args.job, config, args.results).exit_code

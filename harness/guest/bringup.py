@@ -11,11 +11,12 @@ refuses every pairing with "No agent available", so this process also serves a
 NoInputNoOutput agent (Just Works) as the default agent, for as long as the
 guest lives.
 
-    python -m harness.guest.bringup --results DIR [--controllers 2] [--timeout 180]
+    python -m harness.guest.bringup --results DIR [--controllers 2] [--clients 1] [--timeout 180]
 
 Writes DIR/ready.json (guest uptimes of each step) and DIR/guest.env (the
-adapter names for the job: the last is the client's, the others the simulated
-devices'), both only once ready; exits non-zero with the reason otherwise.
+adapter names for the job: the last CLIENTS are the client's, the others the
+simulated devices'), both only once ready; exits non-zero with the reason
+otherwise.
 """
 
 import argparse
@@ -106,13 +107,14 @@ def adapters_from_objects(objects: dict[str, dict[str, dict[str, Variant]]]) -> 
     return sorted(found, key=lambda adapter: int(adapter.name.removeprefix("hci")))
 
 
-def guest_env(adapters: list[Adapter]) -> str:
+def guest_env(adapters: list[Adapter], clients: int = 1) -> str:
     """Shell exports naming the adapters as the bluez target reads them: the last
-    is the client's, each other one serves one simulated device."""
-    *devices, client = adapters
+    `clients` are the client's (one per pytest worker), each other one serves one
+    simulated device."""
+    devices, client = adapters[:-clients], adapters[-clients:]
     lines = {
         "IQOS_BLUEZ_DEVICE_ADAPTERS": ",".join(adapter.name for adapter in devices),
-        "IQOS_BLUEZ_CLIENT_ADAPTER": client.name,
+        "IQOS_BLUEZ_CLIENT_ADAPTER": ",".join(adapter.name for adapter in client),
     }
     return "".join(f"export {key}={value}\n" for key, value in lines.items())
 
@@ -269,7 +271,7 @@ class BringUp:
             self.btvirt = None
 
 
-async def bring_up(results: Path, controllers: int, timeout: float) -> int:
+async def bring_up(results: Path, controllers: int, clients: int, timeout: float) -> int:
     started = uptime()
     loop = asyncio.get_running_loop()
     overall = loop.time() + timeout
@@ -312,7 +314,7 @@ async def bring_up(results: Path, controllers: int, timeout: float) -> int:
         "adapters": [{"name": a.name, "address": a.address} for a in powered],
     }
     write_atomically(results / "ready.json", json.dumps(ready, indent=2) + "\n")
-    write_atomically(results / "guest.env", guest_env(powered))
+    write_atomically(results / "guest.env", guest_env(powered, clients))
     print(f"bringup: ready {json.dumps(ready)}", flush=True)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)
@@ -325,9 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.guest.bringup")
     parser.add_argument("--results", type=Path, required=True)
     parser.add_argument("--controllers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=180.0)
     args = parser.parse_args(argv)
-    return asyncio.run(bring_up(args.results, args.controllers, args.timeout))
+    return asyncio.run(bring_up(args.results, args.controllers, args.clients, args.timeout))
 
 
 if __name__ == "__main__":

@@ -63,6 +63,8 @@ class GuestConfig:
     ready_timeout: float = 180.0
     #: Linked LE controllers: the last is the client's, the others one simulated device each.
     controllers: int = 2
+    #: Of those, the client's: one per pytest-xdist worker of the job.
+    clients: int = 1
     #: The guest's Python (the bring-up daemon needs dbus-fast): the one running the
     #: runner, so a tox environment's runner boots a guest with that environment.
     python: str = sys.executable
@@ -128,6 +130,7 @@ def guest_conf(config: GuestConfig, kernel: Kernel) -> str:
         "PYTHON": config.python,
         "READY_TIMEOUT": f"{config.ready_timeout:g}",
         "CONTROLLERS": str(config.controllers),
+        "CLIENTS": str(config.clients),
         "KERNEL_ROOT": str(kernel.root),
     }
     return "".join(f"{name}={shlex.quote(value)}\n" for name, value in values.items())

@@ -7,7 +7,7 @@ from the environment, which the QEMU guest runner (`harness.guest`) sets, or
 a Linux machine with virtual or real controllers:
 
     IQOS_BLUEZ_DEVICE_ADAPTERS=hci0,hci1   one per device a scenario may hold
-    IQOS_BLUEZ_CLIENT_ADAPTER=hci2         the app's
+    IQOS_BLUEZ_CLIENT_ADAPTER=hci2         the app's (one per pytest-xdist worker)
 
 Between scenarios the target removes every peer on both sides, so no bond or
 GATT cache leaks from one scenario into the next, as on the virtual target.
@@ -31,11 +31,12 @@ from simulator.profile import DeviceProfile, load_profiles
 from simulator.radio.bless_gatt import BlessPeripheral
 from simulator.radio.bluez_host import (
     BluezError,
-    PairingDecisions,
     adapter_address,
     forget,
+    register_agent,
     serve_on_controller,
     system_bus,
+    unregister_agent,
 )
 
 DEVICE_ADAPTERS = "IQOS_BLUEZ_DEVICE_ADAPTERS"
@@ -73,21 +74,31 @@ class BluezTarget(Target):
             self.abilities = self.abilities | {Ability.SEVERAL_DEVICES}
         self.profiles: dict[str, DeviceProfile] = {}
         self._bus: MessageBus | None = None
-        self._decisions: PairingDecisions | None = None
         self._served: list[Served] = []
 
     @classmethod
     def from_environment(cls, environment: dict[str, str] | None = None) -> BluezTarget:
+        """The adapters of this pytest process. Under pytest-xdist, worker N of W takes
+        the Nth client adapter and every Wth device adapter from N: the workers
+        share bluetoothd but no controller (one controller linked to two devices
+        crashes Linux 6.1, docs/bluez-lane.md)."""
         env = dict(os.environ if environment is None else environment)
         devices = [name for name in env.get(DEVICE_ADAPTERS, "").split(",") if name]
-        client = env.get(CLIENT_ADAPTER, "")
-        if not devices or not client:
+        clients = [name for name in env.get(CLIENT_ADAPTER, "").split(",") if name]
+        if not devices or not clients:
             raise TargetError(
                 f"the bluez target needs {DEVICE_ADAPTERS} (e.g. hci0,hci1) and "
                 f"{CLIENT_ADAPTER} (e.g. hci2); on a machine without Bluetooth in its "
                 "kernel run it in the QEMU guest: tox -e bluez (see README, Targets)"
             )
-        return cls(devices, client)
+        workers = int(env.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        worker = int(env.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+        if len(clients) < workers or len(devices) < workers:
+            raise TargetError(
+                f"{workers} pytest workers need {workers} adapters in {CLIENT_ADAPTER} and "
+                f"at least {workers} in {DEVICE_ADAPTERS}; got {clients} and {devices}"
+            )
+        return cls(devices[worker::workers], clients[worker])
 
     @property
     def bus(self) -> MessageBus:
@@ -101,16 +112,14 @@ class BluezTarget(Target):
             self._bus = await system_bus()
             for adapter in [*self.device_adapters, self.client_adapter]:
                 await adapter_address(self._bus, adapter)
-            self._decisions = PairingDecisions(self._bus)
-            await self._decisions.register()
+            await register_agent(self._bus)
         except BluezError as error:
             raise TargetError(f"BlueZ is not usable: {error}") from error
 
     async def stop(self) -> None:
         await self.release()
-        if self._decisions is not None:
-            await self._decisions.unregister()
         if self._bus is not None:
+            await unregister_agent(self._bus)
             self._bus.disconnect()
             self._bus = None
 
@@ -129,9 +138,7 @@ class BluezTarget(Target):
         device = SimulatedDevice(profile, SimulatedClock(), address)
         if not pairing_mode:
             device.leave_pairing_mode()
-        if self._decisions is None:
-            raise TargetError("the bluez target is not started")
-        peripheral = serve_on_controller(self.bus, device, adapter, self._decisions)
+        peripheral = serve_on_controller(self.bus, device, adapter)
         await peripheral.start()
         self._served.append(Served(adapter, device, peripheral))
         return DeviceUnderTest(
@@ -148,8 +155,6 @@ class BluezTarget(Target):
         served, self._served = self._served, []
         for each in served:
             await each.peripheral.stop()
-            if self._decisions is not None:
-                self._decisions.deciders.pop(each.adapter, None)
             await forget(self.bus, self.client_adapter, each.device.address)
 
     def client_options(self) -> dict[str, Any]:

@@ -112,6 +112,7 @@ class BlessPeripheral:
         self.controller = controller
         self._advertised: Advertisement | None = None
         self._bonded_peers: set[str] = set()
+        self._pairable: bool | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         device.listeners.append(self._on_device_change)
 
@@ -127,6 +128,7 @@ class BlessPeripheral:
         await self.server.add_gatt(gatt_tree(self.device))
         await self.controller.watch()
         await _register_application(self.server)
+        await self._update_pairable()
         await self._advertise()
 
     async def stop(self) -> None:
@@ -163,9 +165,18 @@ class BlessPeripheral:
         """A new link starts a new SCP exchange, as on the bumble adapter."""
         self.control_point.reset()
 
+    async def _update_pairable(self) -> None:
+        """A device out of pairing mode (or with the refuse_pairing fault) refuses new
+        pairings; its controller is made non-bondable to refuse them on air."""
+        pairable = self.device.accepts_new_pairings
+        if self.controller is not None and pairable != self._pairable:
+            self._pairable = pairable
+            await self.controller.set_pairable(pairable)
+
     async def _after_change(self) -> None:
         if self.controller is None:
             return
+        await self._update_pairable()
         forgotten = self._bonded_peers - self.device.bonds
         if forgotten:
             self._bonded_peers -= forgotten

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from dbus_fast import BusType, Message, MessageType, Variant
@@ -24,7 +23,7 @@ from dbus_fast.aio import MessageBus
 from iqos.protocol import Advertisement
 from simulator.device import SimulatedDevice
 from simulator.radio.bless_gatt import BlessPeripheral
-from simulator.radio.bluez_objects import LEAdvertisement, PairingAgent
+from simulator.radio.bluez_objects import JustWorksAgent, LEAdvertisement
 
 BLUEZ = "org.bluez"
 ADAPTER = "org.bluez.Adapter1"
@@ -128,28 +127,19 @@ async def drop_link(bus: MessageBus, device_path: str, address_type: str) -> Non
     await process.wait()
 
 
-@dataclass
-class PairingDecisions:
-    """The process's one default agent, asking the device behind each adapter."""
+async def register_agent(bus: MessageBus) -> None:
+    """Our Just Works agent as BlueZ's default (see JustWorksAgent for why)."""
+    bus.export(AGENT_PATH, JustWorksAgent())
+    manager = ("/org/bluez", "org.bluez.AgentManager1")
+    await call(bus, *manager, "RegisterAgent", "os", [AGENT_PATH, "NoInputNoOutput"])
+    await call(bus, *manager, "RequestDefaultAgent", "o", [AGENT_PATH])
 
-    bus: MessageBus
-    deciders: dict[str, Callable[[str], bool]] = field(default_factory=dict)
 
-    def decide(self, device_path: str) -> bool | None:
-        decider = self.deciders.get(adapter_of(device_path))
-        return None if decider is None else decider(address_of(device_path))
-
-    async def register(self) -> None:
-        self.bus.export(AGENT_PATH, PairingAgent(self.decide))
-        manager = ("/org/bluez", "org.bluez.AgentManager1")
-        await call(self.bus, *manager, "RegisterAgent", "os", [AGENT_PATH, "NoInputNoOutput"])
-        await call(self.bus, *manager, "RequestDefaultAgent", "o", [AGENT_PATH])
-
-    async def unregister(self) -> None:
-        with contextlib.suppress(BluezError):
-            await call(self.bus, "/org/bluez", "org.bluez.AgentManager1", "UnregisterAgent", "o",
-                       [AGENT_PATH])  # fmt: skip
-        self.bus.unexport(AGENT_PATH)
+async def unregister_agent(bus: MessageBus) -> None:
+    with contextlib.suppress(BluezError):
+        await call(bus, "/org/bluez", "org.bluez.AgentManager1", "UnregisterAgent", "o",
+                   [AGENT_PATH])  # fmt: skip
+    bus.unexport(AGENT_PATH)
 
 
 class BluezController:
@@ -205,6 +195,12 @@ class BluezController:
                            "UnregisterAdvertisement", "o", [path])  # fmt: skip
             self.bus.unexport(path)
 
+    async def set_pairable(self, pairable: bool) -> None:
+        """Bondable or not: a non-bondable controller refuses every bonding pairing
+        with "pairing not supported" (the kernel's SMP answers, no agent asked)."""
+        await call(self.bus, self.path, PROPERTIES, "Set", "ssv",
+                   [ADAPTER, "Pairable", Variant("b", pairable)])  # fmt: skip
+
     # --- peers ------------------------------------------------------------------------
 
     async def watch(self) -> None:
@@ -257,11 +253,9 @@ class BluezController:
                 await forget(self.bus, self.adapter, address)
 
 
-def serve_on_controller(
-    bus: MessageBus, device: SimulatedDevice, adapter: str, decisions: PairingDecisions
-) -> BlessPeripheral:
+def serve_on_controller(bus: MessageBus, device: SimulatedDevice, adapter: str) -> BlessPeripheral:
     """A simulated device on one controller: bless for GATT, this module for the rest.
-    Start it with `await peripheral.start()`; `decisions` must be registered."""
+    Start it with `await peripheral.start()`; an agent must be registered."""
 
     def bonded(peer: str) -> None:
         peripheral.peer_bonded(peer)
@@ -269,7 +263,7 @@ def serve_on_controller(
     def left(peer: str) -> None:
         peripheral.peer_left(peer)
 
-    controller = BluezController(bus, adapter, bonded, left)
-    peripheral = BlessPeripheral(device, adapter=adapter, controller=controller)
-    decisions.deciders[adapter] = device.accepts_pairing
+    peripheral = BlessPeripheral(
+        device, adapter=adapter, controller=BluezController(bus, adapter, bonded, left)
+    )
     return peripheral

@@ -5,16 +5,12 @@ of service methods and properties as D-Bus signatures, and strings from the
 future import are not signatures.
 """
 
-from collections.abc import Callable
-
-from dbus_fast import DBusError, Variant
+from dbus_fast import Variant
 from dbus_fast.annotations import DBusObjectPath, DBusStr, DBusUInt32
 from dbus_fast.constants import PropertyAccess
 from dbus_fast.service import ServiceInterface, dbus_method, dbus_property
 
 from iqos.protocol import COMPANY_ID, Advertisement, manufacturer_payload
-
-REJECTED = "org.bluez.Error.Rejected"
 
 
 class LEAdvertisement(ServiceInterface):
@@ -64,23 +60,18 @@ class LEAdvertisement(ServiceInterface):
         return self.advertisement.name
 
 
-class PairingAgent(ServiceInterface):
-    """org.bluez.Agent1 that lets each simulated device decide its own pairings.
+class JustWorksAgent(ServiceInterface):
+    """org.bluez.Agent1 with NoInputNoOutput, accepting every request.
 
-    BlueZ asks the default agent to authorise an incoming Just Works pairing;
-    a real IQOS refuses one unless it is in pairing mode (or the peer is its
-    bond), so the answer comes from the simulated device behind the adapter.
-    `decide(device_path)` returns None when the path is not a simulated
-    device's peer: then the agent accepts, as the guest's own agent would.
+    Neither bless nor bleak registers an agent, and without one BlueZ refuses
+    every pairing ("No agent available"). Whether a simulated device accepts
+    a pairing is not asked here: its controller is made non-bondable when it
+    would refuse, and the kernel then answers "pairing not supported", which is
+    how the pairing fails on air too.
     """
 
-    def __init__(self, decide: Callable[[str], bool | None]) -> None:
+    def __init__(self) -> None:
         super().__init__("org.bluez.Agent1")
-        self.decide = decide
-
-    def _authorise(self, device: str) -> None:
-        if self.decide(device) is False:
-            raise DBusError(REJECTED, "the simulated device is not in pairing mode")
 
     @dbus_method()
     def Release(self) -> None:
@@ -88,15 +79,15 @@ class PairingAgent(ServiceInterface):
 
     @dbus_method()
     def RequestAuthorization(self, device: DBusObjectPath) -> None:
-        self._authorise(device)
+        """Just Works: accepted."""
 
     @dbus_method()
     def RequestConfirmation(self, device: DBusObjectPath, passkey: DBusUInt32) -> None:
-        self._authorise(device)
+        """Numeric comparison shown to nobody: accepted."""
 
     @dbus_method()
     def AuthorizeService(self, device: DBusObjectPath, uuid: DBusStr) -> None:
-        self._authorise(device)
+        """Services on a paired link: accepted."""
 
     @dbus_method()
     def Cancel(self) -> None:

@@ -219,11 +219,11 @@ def test_job_environment_passes_only_what_the_guest_can_use() -> None:
 
 
 def test_guest_conf_is_sourceable_shell() -> None:
-    conf = guest_conf(GuestConfig(python="/opt/my python", ready_timeout=90, controllers=5), KERNEL)
-    done = subprocess.run(["/bin/sh", "-c", conf + 'printf "%s|%s|%s|%s" "$PYTHON" '
-                           '"$READY_TIMEOUT" "$KERNEL_ROOT" "$CONTROLLERS"'], capture_output=True,
-                          text=True, check=True)  # fmt: skip
-    assert done.stdout == "/opt/my python|90|/cache/k|5"
+    config = GuestConfig(python="/opt/my python", ready_timeout=90, controllers=5, clients=2)
+    done = subprocess.run(["/bin/sh", "-c", guest_conf(config, KERNEL) + 'printf "%s|%s|%s|%s|%s" '
+                           '"$PYTHON" "$READY_TIMEOUT" "$KERNEL_ROOT" "$CONTROLLERS" "$CLIENTS"'],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout == "/opt/my python|90|/cache/k|5|2"
 
 
 def test_a_previous_guests_results_folder_is_emptied_and_anything_else_refused(

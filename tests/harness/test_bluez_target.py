@@ -37,6 +37,20 @@ def test_missing_adapters_say_how_to_run_the_target(environment: dict[str, str])
         BluezTarget.from_environment(environment)
 
 
+def test_each_pytest_worker_takes_its_own_adapters() -> None:
+    environment = {
+        DEVICE_ADAPTERS: "hci0,hci1,hci2,hci3",
+        CLIENT_ADAPTER: "hci4,hci5",
+        "PYTEST_XDIST_WORKER_COUNT": "2",
+    }
+    first = BluezTarget.from_environment(environment | {"PYTEST_XDIST_WORKER": "gw0"})
+    second = BluezTarget.from_environment(environment | {"PYTEST_XDIST_WORKER": "gw1"})
+    assert (first.device_adapters, first.client_adapter) == (["hci0", "hci2"], "hci4")
+    assert (second.device_adapters, second.client_adapter) == (["hci1", "hci3"], "hci5")
+    with pytest.raises(TargetError, match="3 pytest workers need 3 adapters"):
+        BluezTarget.from_environment(environment | {"PYTEST_XDIST_WORKER_COUNT": "3"})
+
+
 def test_the_client_cannot_share_a_devices_adapter() -> None:
     with pytest.raises(TargetError, match="cannot serve both"):
         BluezTarget(["hci0", "hci1"], "hci1")

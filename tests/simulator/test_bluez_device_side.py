@@ -5,9 +5,6 @@ changes. The whole path over a real BlueZ runs in the bluez lane (tox -e bluez).
 import asyncio
 from typing import Any
 
-import pytest
-from dbus_fast import DBusError
-
 from iqos.protocol import COMPANY_ID, Advertisement, PairingState, ShortFrame, uuids
 from iqos.protocol.registers import Register
 from iqos.protocol.scp import Node
@@ -15,8 +12,8 @@ from simulator.clock import SimulatedClock
 from simulator.device import SimulatedDevice
 from simulator.profile import find_profile
 from simulator.radio.bless_gatt import BlessPeripheral
-from simulator.radio.bluez_host import PairingDecisions, adapter_of, address_of
-from simulator.radio.bluez_objects import REJECTED, LEAdvertisement, PairingAgent
+from simulator.radio.bluez_host import adapter_of, address_of
+from simulator.radio.bluez_objects import LEAdvertisement
 from tests.simulator.test_bless_gatt import RecordingServer
 
 PEER = "00:AA:01:03:00:03"
@@ -87,6 +84,9 @@ class RecordingController:
     async def stop_advertising(self) -> None:
         self.calls.append(("stop_advertising", None))
 
+    async def set_pairable(self, pairable: bool) -> None:
+        self.calls.append(("set_pairable", pairable))
+
     async def disconnect(self) -> None:
         self.calls.append(("disconnect", None))
 
@@ -136,19 +136,24 @@ def test_the_advertisement_carries_the_pairing_state_the_rrp_service_and_tx_powe
     assert bytes(pairing.ManufacturerData[COMPANY_ID].value) == b"\x01\x00"  # type: ignore[attr-defined]
 
 
-def test_the_agent_asks_the_device_behind_the_adapter() -> None:
-    subject = device()
-    decisions = PairingDecisions(bus=None)  # type: ignore[arg-type]
-    decisions.deciders["hci0"] = subject.accepts_pairing
-    agent = PairingAgent(decisions.decide)
-    on_device = f"/org/bluez/hci0/dev_{PEER.replace(':', '_')}"
-    elsewhere = f"/org/bluez/hci4/dev_{PEER.replace(':', '_')}"
-    agent._authorise(on_device)
-    subject.leave_pairing_mode()
-    with pytest.raises(DBusError) as refused:
-        agent._authorise(on_device)
-    assert refused.value.type == REJECTED
-    agent._authorise(elsewhere)  # not a simulated device's adapter: accepted
+def test_the_controller_is_bondable_only_while_the_device_takes_new_pairings() -> None:
+    async def scenario() -> list[tuple[str, Any]]:
+        subject = device()
+        peripheral, controller = await started(subject)
+        subject.inject("refuse_pairing")
+        await settled(peripheral)
+        subject.clear("refuse_pairing")
+        await settled(peripheral)
+        subject.leave_pairing_mode()
+        await settled(peripheral)
+        return [call for call in controller.calls if call[0] == "set_pairable"]
+
+    assert asyncio.run(scenario()) == [
+        ("set_pairable", True),
+        ("set_pairable", False),
+        ("set_pairable", True),
+        ("set_pairable", False),
+    ]
 
 
 def test_a_bond_changes_the_advertisement_and_a_reset_forgets_the_peer() -> None:
@@ -167,7 +172,7 @@ def test_a_bond_changes_the_advertisement_and_a_reset_forgets_the_peer() -> None
         return controller.calls
 
     calls = asyncio.run(scenario())
-    assert calls == [
+    assert [call for call in calls if call[0] != "set_pairable"] == [
         ("watch", None),
         ("advertise", PairingState.PAIRING_MODE),
         ("advertise", PairingState.BONDED),
