@@ -145,8 +145,9 @@ async def unregister_agent(bus: MessageBus) -> None:
 class BluezController:
     """The device side of one controller: advertising, peers, bonds, links.
 
-    `on_bonded(peer)` runs when a peer finishes pairing with bonding, and
-    `on_disconnected(peer)` when a peer's link ends."""
+    `on_bonded(peer)` runs when a peer finishes pairing with bonding,
+    `on_disconnected(peer)` when a peer's link ends, and `on_connected(peer)`
+    (if given) when one begins."""
 
     def __init__(
         self,
@@ -154,12 +155,14 @@ class BluezController:
         adapter: str,
         on_bonded: Callable[[str], None],
         on_disconnected: Callable[[str], None],
+        on_connected: Callable[[str], None] | None = None,
     ) -> None:
         self.bus = bus
         self.adapter = adapter
         self.path = f"/org/bluez/{adapter}"
         self.on_bonded = on_bonded
         self.on_disconnected = on_disconnected
+        self.on_connected = on_connected
         self._advertisements: list[str] = []
         self._generation = 0
         self._watching = False
@@ -234,8 +237,11 @@ class BluezController:
         peer = address_of(message.path or "")
         if "Paired" in changed and changed["Paired"].value:
             self.on_bonded(peer)
-        if "Connected" in changed and not changed["Connected"].value:
-            self.on_disconnected(peer)
+        if "Connected" in changed:
+            if not changed["Connected"].value:
+                self.on_disconnected(peer)
+            elif self.on_connected is not None:
+                self.on_connected(peer)
 
     async def disconnect(self) -> None:
         """Drop every link at once, as a device that stops talking mid-operation."""

@@ -188,6 +188,9 @@ class BarePeripheral:
             auto_restart=True,
         )
 
+    async def stop_advertising(self) -> None:
+        await self.device.stop_advertising()
+
     async def notify(self, value: bytes) -> None:
         assert self.connection is not None
         await self.device.notify_subscriber(self.connection, self.write_notify, value)
