@@ -212,12 +212,14 @@ class BluezController:
             return
         self._watching = True
         self.bus.add_message_handler(self._on_message)
-        rule = (
+        for rule in (
             f"type='signal',sender='{BLUEZ}',interface='{PROPERTIES}',"
-            f"member='PropertiesChanged',path_namespace='{self.path}'"
-        )
-        await call(self.bus, "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s",
-                   [rule], destination="org.freedesktop.DBus")  # fmt: skip
+            f"member='PropertiesChanged',path_namespace='{self.path}'",
+            f"type='signal',sender='{BLUEZ}',interface='org.freedesktop.DBus.ObjectManager',"
+            f"member='InterfacesAdded',arg0path='{self.path}/'",
+        ):
+            await call(self.bus, "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch",
+                       "s", [rule], destination="org.freedesktop.DBus")  # fmt: skip
 
     def unwatch(self) -> None:
         if self._watching:
@@ -225,6 +227,9 @@ class BluezController:
             self._watching = False
 
     def _on_message(self, message: Message) -> None:
+        if message.message_type is MessageType.SIGNAL and message.member == "InterfacesAdded":
+            self._on_peer_added(message)
+            return
         if (
             message.message_type is not MessageType.SIGNAL
             or message.member != "PropertiesChanged"
@@ -242,6 +247,15 @@ class BluezController:
                 self.on_disconnected(peer)
             elif self.on_connected is not None:
                 self.on_connected(peer)
+
+    def _on_peer_added(self, message: Message) -> None:
+        """A peer BlueZ did not know yet arrives connected, in InterfacesAdded."""
+        path, interfaces = message.body[0], message.body[1]
+        if not str(path).startswith(self.path + "/dev_") or DEVICE not in interfaces:
+            return
+        connected = interfaces[DEVICE].get("Connected")
+        if connected is not None and connected.value and self.on_connected is not None:
+            self.on_connected(address_of(str(path)))
 
     async def disconnect(self) -> None:
         """Drop every link at once, as a device that stops talking mid-operation."""

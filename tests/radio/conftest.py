@@ -77,9 +77,10 @@ def client_backend(request: pytest.FixtureRequest) -> type[BaseBleakClient]:
 async def _bare(request: pytest.FixtureRequest, index: int, **options: Any) -> AsyncIterator[Any]:
     """A bare peripheral: bumble on the test's link, or bless on the index-th device
     adapter when on BlueZ (forgotten on both sides afterwards)."""
+    label = options.pop("label")
     if not ON_BLUEZ:
         link: VirtualLink = request.getfixturevalue("link")
-        peripheral = BarePeripheral(link.add_device(options.pop("label")), **options)
+        peripheral = BarePeripheral(link.add_device(label), **options)
         await peripheral.start()
         yield peripheral
         return
