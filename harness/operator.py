@@ -24,6 +24,8 @@ from typing import Any, TextIO
 import yaml
 
 ACTIONS: dict[str, str] = {
+    "prepare": "Get {device} ready: end any heating session, put its holder in the charger "
+    "and let it charge.",
     "enter_pairing_mode": "Put {device} into pairing mode (enable its Bluetooth).",
     "remove_holder": "Remove the holder from the charger of {device}.",
     "insert_holder": "Insert the holder into the charger of {device}.",

@@ -352,10 +352,22 @@ class SimulatedDevice:
             "puff": lambda: self.puff(int(parameters.get("count", 1))),
             "end_heating": self.end_heating,
             "wait": lambda: self.pass_time(float(parameters["seconds"])),
+            "prepare": self.prepare,
         }
         if action not in actions:
             raise ValueError(f"no physical action {action!r}; known: {', '.join(actions)}")
         actions[action]()
+
+    def prepare(self) -> None:
+        """What a person at a bench does before each scenario: no heating session,
+        and the holder in the charger, left there until it is charged."""
+        if self.heating is not None:
+            self._end_session(EndOfHeatReason.USER_ACTION)
+        if self.holder is not None:
+            if not self.holder.in_charger:
+                self.insert_holder()
+            self.pass_time(self.profile.holder_charge_seconds)
+        self._changed()
 
     def hold_button(self, seconds: float) -> None:
         if seconds >= LONG_PRESS_SECONDS:

@@ -101,6 +101,8 @@ class HardwareTarget(Target):
             raise TargetError(f"{self.bench.path} has no free {model.display_name}")
         self._in_use.add(device.address)
         hands = OperatorHands(self, device)
+        # A bench device keeps its state between scenarios; a simulated one starts fresh.
+        await hands.act("prepare")
         if pairing_mode:
             await hands.act("enter_pairing_mode")
         return DeviceUnderTest(device.name, model, device.address, device.name, hands)

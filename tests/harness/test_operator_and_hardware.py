@@ -83,7 +83,9 @@ def test_bench_safety_refuses_addresses_off_the_bench(tmp_path: Path) -> None:
 def test_a_failed_operator_action_breaks_the_bench_and_later_scenarios_fail_fast(
     tmp_path: Path,
 ) -> None:
-    operator = ScriptedOperator({"enter_pairing_mode": "done", "remove_holder": "fail: no holder"})
+    operator = ScriptedOperator(
+        {"prepare": "done", "enter_pairing_mode": "done", "remove_holder": "fail: no holder"}
+    )
     target = HardwareTarget(load_bench(bench(tmp_path)), operator)
 
     async def scenario() -> None:
@@ -96,7 +98,11 @@ def test_a_failed_operator_action_breaks_the_bench_and_later_scenarios_fail_fast
             await target.provide(model_named("IQOS 3 DUO"))
 
     asyncio.run(scenario())
-    assert len(operator.log) == 2
+    assert [instruction.action for instruction, _ in operator.log] == [
+        "prepare",
+        "enter_pairing_mode",
+        "remove_holder",
+    ]
 
 
 def test_a_bench_says_what_it_cannot_do_and_has_only_its_models(tmp_path: Path) -> None:

@@ -176,3 +176,19 @@ def test_fault_scripts_name_known_faults() -> None:
         assert load_script(script.stem)
     with pytest.raises(UnknownFault, match="scripts: cold-morning"):
         load_script("no-such-script")
+
+
+def test_preparing_for_a_bench_scenario_ends_heating_and_charges_the_holder() -> None:
+    subject = device("IQOS 3 DUO")
+    subject.remove_holder()
+    subject.start_heating()
+    subject.puff(3)
+    subject.prepare()
+    state = subject.snapshot()
+    assert state["heating"] is None
+    assert state["holder"]["in_charger"]
+    assert state["holder"]["sessions_left"] == 2
+    assert state["last_session"]["puffs"] == 3
+    multi = device("IQOS 3 Multi")
+    multi.act("prepare")
+    assert multi.snapshot()["heating"] is None
