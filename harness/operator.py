@@ -24,8 +24,10 @@ from typing import Any, TextIO
 import yaml
 
 ACTIONS: dict[str, str] = {
-    "prepare": "Get {device} ready: end any heating session, put its holder in the charger "
-    "and let it charge.",
+    "prepare": "Get {device} ready: put its holder in the charger and let it charge, then "
+    "reset it (hold the button for 10 seconds) so that it holds no bond.",
+    "leave_pairing_mode": "Take {device} out of pairing mode: it should act as bonded to "
+    "another phone.",
     "enter_pairing_mode": "Put {device} into pairing mode (enable its Bluetooth).",
     "remove_holder": "Remove the holder from the charger of {device}.",
     "insert_holder": "Insert the holder into the charger of {device}.",

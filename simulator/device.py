@@ -353,21 +353,21 @@ class SimulatedDevice:
             "end_heating": self.end_heating,
             "wait": lambda: self.pass_time(float(parameters["seconds"])),
             "prepare": self.prepare,
+            "leave_pairing_mode": self.leave_pairing_mode,
         }
         if action not in actions:
             raise ValueError(f"no physical action {action!r}; known: {', '.join(actions)}")
         actions[action]()
 
     def prepare(self) -> None:
-        """What a person at a bench does before each scenario: no heating session,
-        and the holder in the charger, left there until it is charged."""
-        if self.heating is not None:
-            self._end_session(EndOfHeatReason.USER_ACTION)
+        """What a person at a bench does before each scenario: the holder in the
+        charger until it is charged, then a reset, so no session runs and no bond
+        is left from the scenario before."""
         if self.holder is not None:
             if not self.holder.in_charger:
                 self.insert_holder()
             self.pass_time(self.profile.holder_charge_seconds)
-        self._changed()
+        self.reset()
 
     def hold_button(self, seconds: float) -> None:
         if seconds >= LONG_PRESS_SECONDS:

@@ -8,13 +8,37 @@ each waiting out its own timeouts.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from bleak import BleakClient, BleakScanner
+from bleak.args.bluez import BlueZClientArgs, BlueZScannerArgs
+from bleak.exc import BleakError
 
 from harness.operator import Instruction, Operator, OperatorError
 from harness.tags import Ability
 from harness.targets.base import BenchBroken, DeviceUnderTest, Hands, Target, TargetError
 from iqos.bench import Bench, BenchDevice
 from iqos.protocol.model import ModelSpec
+
+FORGET_SCAN_SECONDS = 10.0
+
+
+async def forget_on_client(bench: Bench, device: BenchDevice) -> None:
+    """Drop the app's bond with the device, if the platform keeps one: a bond from
+    the scenario before would meet a device that no longer has it."""
+    scanner_options: BlueZScannerArgs = {}
+    client_options: BlueZClientArgs = {}
+    if bench.adapter:
+        scanner_options["adapter"] = client_options["adapter"] = bench.adapter
+    found = await BleakScanner.find_device_by_address(
+        device.address, timeout=FORGET_SCAN_SECONDS, bluez=scanner_options
+    )
+    if found is None:
+        raise BenchBroken(f"bench broken: {device.name} is not advertising after 'prepare'")
+    with contextlib.suppress(NotImplementedError, BleakError):
+        await BleakClient(found, bluez=client_options).unpair()
 
 
 class OperatorHands(Hands):
@@ -52,9 +76,15 @@ class HardwareTarget(Target):
     name = "hardware"
     abilities = frozenset({Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY})
 
-    def __init__(self, bench: Bench, operator: Operator) -> None:
+    def __init__(
+        self,
+        bench: Bench,
+        operator: Operator,
+        app_forgets: Callable[[Bench, BenchDevice], Awaitable[None]] = forget_on_client,
+    ) -> None:
         self.bench = bench
         self.operator = operator
+        self.app_forgets = app_forgets
         self.broken: str | None = None
         self._in_use: set[str] = set()
 
@@ -101,10 +131,11 @@ class HardwareTarget(Target):
             raise TargetError(f"{self.bench.path} has no free {model.display_name}")
         self._in_use.add(device.address)
         hands = OperatorHands(self, device)
-        # A bench device keeps its state between scenarios; a simulated one starts fresh.
+        # A bench device keeps its state between scenarios; a simulated one starts
+        # fresh. So it is prepared (charged, reset: no bond), and the app forgets it.
         await hands.act("prepare")
-        if pairing_mode:
-            await hands.act("enter_pairing_mode")
+        await self.app_forgets(self.bench, device)
+        await hands.act("enter_pairing_mode" if pairing_mode else "leave_pairing_mode")
         return DeviceUnderTest(device.name, model, device.address, device.name, hands)
 
     async def release(self) -> None:

@@ -17,7 +17,7 @@ from harness.operator import (
 from harness.rehearsal import bench_file
 from harness.targets.base import BenchBroken, TargetError
 from harness.targets.hardware import HardwareTarget
-from iqos.bench import BenchError, load_bench
+from iqos.bench import Bench, BenchDevice, BenchError, load_bench
 from iqos.client import IqosClient
 from iqos.errors import BenchRefused
 from iqos.models import model_named
@@ -86,7 +86,12 @@ def test_a_failed_operator_action_breaks_the_bench_and_later_scenarios_fail_fast
     operator = ScriptedOperator(
         {"prepare": "done", "enter_pairing_mode": "done", "remove_holder": "fail: no holder"}
     )
-    target = HardwareTarget(load_bench(bench(tmp_path)), operator)
+    forgotten: list[str] = []
+
+    async def app_forgets(_bench: Bench, device: BenchDevice) -> None:
+        forgotten.append(device.name)
+
+    target = HardwareTarget(load_bench(bench(tmp_path)), operator, app_forgets)
 
     async def scenario() -> None:
         await target.start()
@@ -103,6 +108,7 @@ def test_a_failed_operator_action_breaks_the_bench_and_later_scenarios_fail_fast
         "enter_pairing_mode",
         "remove_holder",
     ]
+    assert forgotten == ["bench-duo-1"]
 
 
 def test_a_bench_says_what_it_cannot_do_and_has_only_its_models(tmp_path: Path) -> None:

@@ -189,6 +189,7 @@ def test_preparing_for_a_bench_scenario_ends_heating_and_charges_the_holder() ->
     assert state["holder"]["in_charger"]
     assert state["holder"]["sessions_left"] == 2
     assert state["last_session"]["puffs"] == 3
+    assert state["pairing_mode"] and not state["bonds"]
     multi = device("IQOS 3 Multi")
     multi.act("prepare")
     assert multi.snapshot()["heating"] is None
