@@ -47,6 +47,23 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--target hardware needs --bench FILE (see docs/bench.md)")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`IQOS_HIL_SHARD=I/N` (set by `python -m harness.guest run --shards N`) keeps every
+    Nth item from the Ith: guests running shards side by side share the work."""
+    shard = os.environ.get("IQOS_HIL_SHARD")
+    if not shard:
+        return
+    try:
+        index, count = (int(part) for part in shard.split("/"))
+    except ValueError:
+        raise pytest.UsageError(f"IQOS_HIL_SHARD={shard!r}: expected I/N, e.g. 0/2") from None
+    if not 0 <= index < count:
+        raise pytest.UsageError(f"IQOS_HIL_SHARD={shard!r}: I must be in 0..N-1")
+    kept = [item for number, item in enumerate(items) if number % count == index]
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def session_loop() -> Iterator[Any]:
     from harness.loop import SessionLoop

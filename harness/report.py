@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -48,31 +49,37 @@ def ensure_allure() -> Path:
     return ALLURE_BIN
 
 
-def summarize(results: Path) -> Counter[str]:
+def summarize(folders: list[Path]) -> Counter[str]:
     """Count scenario outcomes from the result files, the way the report will show them."""
     outcomes: Counter[str] = Counter()
-    for path in results.glob("*-result.json"):
-        outcomes[json.loads(path.read_text()).get("status", "unknown")] += 1
+    for folder in folders:
+        for path in folder.glob("*-result.json"):
+            outcomes[json.loads(path.read_text()).get("status", "unknown")] += 1
     return outcomes
 
 
-def render(results: Path, output: Path) -> Path:
-    if not results.is_dir() or not any(results.glob("*-result.json")):
-        raise ReportError(f"no allure results in {results}: did the feature run start?")
+def render(folders: list[Path], output: Path) -> Path:
+    """One report from one or more result folders (a sharded run writes one each)."""
+    for folder in folders:
+        if not folder.is_dir() or not any(folder.glob("*-result.json")):
+            raise ReportError(f"no allure results in {folder}: did the feature run start?")
     allure = ensure_allure()
-    subprocess.run(
-        [
-            str(allure),
-            "generate",
-            str(results),
-            "--output",
-            str(output),
-            "--report-name",
-            "iqos-hil features",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    with tempfile.TemporaryDirectory(prefix="iqos-hil-allure-") as merged:
+        for folder in folders:
+            shutil.copytree(folder, merged, dirs_exist_ok=True)
+        subprocess.run(
+            [
+                str(allure),
+                "generate",
+                merged,
+                "--output",
+                str(output),
+                "--report-name",
+                "iqos-hil features",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     index = output / "index.html"
     if not index.exists():
         raise ReportError(f"allure generate wrote no {index}")
@@ -81,7 +88,7 @@ def render(results: Path, output: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("results", type=Path)
+    parser.add_argument("results", type=Path, nargs="+", help="allure result folders")
     parser.add_argument("output", type=Path)
     args = parser.parse_args(argv)
     try:

@@ -16,7 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness.guest.host import ProvisionError, stderr_log
-from harness.guest.runner import SETUP_FAILED, GuestConfig, Outcome, new_results_dir, run_in_guest
+from harness.guest.runner import (
+    SETUP_FAILED,
+    GuestConfig,
+    Outcome,
+    new_results_dir,
+    run_in_guest,
+    run_shards,
+)
 
 
 def smoke_report(outcome: Outcome, results: Path) -> tuple[bool, str]:
@@ -69,6 +76,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             default=GuestConfig.clients,
             help="how many of the controllers are the client's (one per pytest-xdist worker)",
         )
+    run.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        help="boot N guests side by side, each running COMMAND with IQOS_HIL_SHARD=I/N "
+        "and results in RESULTS/shard-I (the feature suite then runs every Nth scenario)",
+    )
     run.add_argument("job", nargs="+", metavar="-- COMMAND", help="command and its arguments")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.controllers < args.clients + 1:
@@ -80,6 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         clients=args.clients,
     )
     try:
+        if args.command == "run" and args.shards > 1:
+            return run_shards(args.job, config, args.results, args.shards)
         if args.command == "run":
             return run_in_guest(args.job, config, args.results).exit_code
         folder = args.results.resolve() if args.results is not None else new_results_dir()

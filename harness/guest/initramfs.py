@@ -46,11 +46,16 @@ for arg in $(cat /proc/cmdline); do
   case "$arg" in
     iqos.results=*) results="${{arg#iqos.results=}}" ;;
     iqos.stage2=*) stage2="${{arg#iqos.stage2=}}" ;;
+    iqos.project=*) project="${{arg#iqos.project=}}" ;;
   esac
 done
-[ -n "$results" ] && [ -n "$stage2" ] || die "iqos.results or iqos.stage2 missing"
+[ -n "$results" ] && [ -n "$stage2" ] && [ -n "$project" ] || die "iqos.* arguments missing"
 opts=trans=virtio,version=9p2000.L,msize={NINEP_MSIZE}
 mount -t 9p -o "$opts,ro,cache=loose" hostroot /newroot || die "mount hostroot"
+# The project (stage 2, the venvs) may live below /tmp, which the tmpfs below
+# would hide (a CI checkout): hold it aside and put it back on top.
+mkdir -p /project
+mount -o bind "/newroot$project" /project || die "bind $project"
 # Writable places on the read-only root, for dbus (/run/dbus), bluetoothd
 # (/var/lib/bluetooth: bonds, caches) and the job (/tmp, its HOME). Mounted
 # before the results share, which may live below one of them (pytest's tmp).
@@ -59,6 +64,8 @@ for d in run tmp var/tmp var/log var/lib/bluetooth; do
 done
 chmod 1777 /newroot/tmp /newroot/var/tmp
 chmod 0700 /newroot/var/lib/bluetooth
+mkdir -p "/newroot$project"
+mount --move /project "/newroot$project" || die "put back $project"
 mkdir -p "/newroot$results"
 mount -t 9p -o "$opts,rw,cache=none" results "/newroot$results" || die "mount results"
 mark shares

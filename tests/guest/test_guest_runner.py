@@ -193,6 +193,7 @@ def test_qemu_argv_uses_tcg_and_shares_root_read_only(tmp_path: Path) -> None:
     append = argv[argv.index("-append") + 1].split()
     assert "mitigations=off" in append
     assert f"iqos.results={tmp_path}" in append and f"iqos.stage2={STAGE2}" in append
+    assert f"iqos.project={ROOT}" in append
 
 
 def test_qemu_argv_refuses_paths_the_kernel_command_line_would_split(tmp_path: Path) -> None:
