@@ -67,6 +67,8 @@ done
 mark ready
 
 mark job-start
+# The bluez target cuts each scenario's evidence from this live capture.
+export IQOS_BLUEZ_BTMON=/run/btmon.snoop
 sh "$R/job.sh" > "$R/stdout.txt" 2> "$R/stderr.txt"
 echo $? > "$R/exit_code"
 mark job-end

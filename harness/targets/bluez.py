@@ -15,14 +15,18 @@ GATT cache leaks from one scenario into the next, as on the virtual target.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from dbus_fast.aio import MessageBus
 
 from harness.tags import Ability
 from harness.targets.base import DeviceUnderTest, Target, TargetError
+from harness.targets.btmon import since
 from harness.targets.simulator_hands import SimulatorHands
 from iqos.protocol.model import ModelSpec
 from simulator.clock import SimulatedClock
@@ -41,6 +45,8 @@ from simulator.radio.bluez_host import (
 
 DEVICE_ADAPTERS = "IQOS_BLUEZ_DEVICE_ADAPTERS"
 CLIENT_ADAPTER = "IQOS_BLUEZ_CLIENT_ADAPTER"
+BTMON_CAPTURE = "IQOS_BLUEZ_BTMON"
+"""Optional: a btsnoop file that a running `btmon -w` writes (the guest sets it)."""
 ANSWER_TIMEOUT = 5.0
 """BlueZ under emulation answers in tens of milliseconds; a scenario that proves a
 timeout need not wait the real client's 10 s, but must not race a slow guest."""
@@ -63,7 +69,9 @@ class BluezTarget(Target):
         "Linux 6.1's Bluetooth (docs/bluez-lane.md)",
     }
 
-    def __init__(self, device_adapters: list[str], client_adapter: str) -> None:
+    def __init__(
+        self, device_adapters: list[str], client_adapter: str, btmon: Path | None = None
+    ) -> None:
         if not device_adapters:
             raise TargetError(f"the bluez target needs at least one adapter in {DEVICE_ADAPTERS}")
         if client_adapter in device_adapters:
@@ -75,6 +83,8 @@ class BluezTarget(Target):
         self.profiles: dict[str, DeviceProfile] = {}
         self._bus: MessageBus | None = None
         self._served: list[Served] = []
+        self.btmon = btmon
+        self._scenario_started: float | None = None
 
     @classmethod
     def from_environment(cls, environment: dict[str, str] | None = None) -> BluezTarget:
@@ -98,7 +108,8 @@ class BluezTarget(Target):
                 f"{workers} pytest workers need {workers} adapters in {CLIENT_ADAPTER} and "
                 f"at least {workers} in {DEVICE_ADAPTERS}; got {clients} and {devices}"
             )
-        return cls(devices[worker::workers], clients[worker])
+        btmon = env.get(BTMON_CAPTURE)
+        return cls(devices[worker::workers], clients[worker], Path(btmon) if btmon else None)
 
     @property
     def bus(self) -> MessageBus:
@@ -124,6 +135,8 @@ class BluezTarget(Target):
             self._bus = None
 
     async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
+        if self._scenario_started is None:
+            self._scenario_started = time.time()
         profile = self.profiles.get(model.key)
         if profile is None:
             raise TargetError(f"no device profile for {model.display_name}")
@@ -150,8 +163,19 @@ class BluezTarget(Target):
             extra={"adapter": adapter},
         )
 
+    async def capture(self) -> bytes | None:
+        """This scenario's part of the guest's btmon capture (both controllers)."""
+        if self.btmon is None or self._scenario_started is None:
+            return None
+        try:
+            whole = await asyncio.to_thread(self.btmon.read_bytes)
+        except OSError:
+            return None
+        return since(whole, self._scenario_started)
+
     async def release(self) -> None:
         """Off the air, and every bond and cached GATT table gone on both sides."""
+        self._scenario_started = None
         served, self._served = self._served, []
         for each in served:
             await each.peripheral.stop()

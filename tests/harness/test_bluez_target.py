@@ -7,7 +7,8 @@ import pytest
 
 from harness.tags import Ability
 from harness.targets.base import TargetError
-from harness.targets.bluez import CLIENT_ADAPTER, DEVICE_ADAPTERS, BluezTarget
+from harness.targets.bluez import BTMON_CAPTURE, CLIENT_ADAPTER, DEVICE_ADAPTERS, BluezTarget
+from harness.targets.btmon import HEADER, MAGIC, RECORD, UNIX_EPOCH_US, since
 
 
 def test_adapters_come_from_the_environment() -> None:
@@ -63,3 +64,26 @@ def test_without_a_system_bus_the_target_says_bluez_is_not_usable(
     target = BluezTarget(["hci0"], "hci1")
     with pytest.raises(TargetError, match="BlueZ is not usable: no D-Bus system bus"):
         asyncio.run(target.start())
+
+
+def test_a_scenario_gets_the_records_of_the_live_capture_since_it_started() -> None:
+    header = HEADER.pack(MAGIC, 1, 2001)
+
+    def record(unix_seconds: float, packet: bytes) -> bytes:
+        stamp = UNIX_EPOCH_US + round(unix_seconds * 1_000_000)
+        return RECORD.pack(len(packet), len(packet), 0, 0, stamp) + packet
+
+    before, during, later = record(99.5, b"old"), record(100.0, b"mine"), record(100.2, b"too")
+    torn = record(100.3, b"cut")[:-1]
+    assert since(header + before + during + later + torn, 100.0) == header + during + later
+    assert since(header, 100.0) == header
+    with pytest.raises(ValueError, match="not a btsnoop capture"):
+        since(b"hello", 100.0)
+
+
+def test_the_live_capture_comes_from_the_environment() -> None:
+    environment = {DEVICE_ADAPTERS: "hci0", CLIENT_ADAPTER: "hci1"}
+    assert BluezTarget.from_environment(environment).btmon is None
+    target = BluezTarget.from_environment(environment | {BTMON_CAPTURE: "/run/btmon.snoop"})
+    assert str(target.btmon) == "/run/btmon.snoop"
+    assert asyncio.run(target.capture()) is None  # no scenario yet
