@@ -32,8 +32,8 @@ from typing import Any
 
 from dbus_fast import BusType, Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
-from dbus_fast.annotations import DBusObjectPath, DBusStr, DBusUInt32
-from dbus_fast.service import ServiceInterface, dbus_method
+
+from simulator.radio.bluez_objects import JustWorksAgent
 
 AGENT_PATH = "/org/iqoshil/agent"
 ADAPTER_IFACE = "org.bluez.Adapter1"
@@ -49,33 +49,6 @@ ATTEMPTS = 3
 def uptime() -> float:
     """Seconds since the guest kernel started, the clock the console markers use."""
     return float(Path("/proc/uptime").read_text().split()[0])
-
-
-class NoInputNoOutputAgent(ServiceInterface):
-    """Accepts every request BlueZ can make of a NoInputNoOutput agent."""
-
-    def __init__(self) -> None:
-        super().__init__("org.bluez.Agent1")
-
-    @dbus_method()
-    def Release(self) -> None:
-        print("agent: released", flush=True)
-
-    @dbus_method()
-    def RequestConfirmation(self, device: DBusObjectPath, passkey: DBusUInt32) -> None:
-        print(f"agent: confirmed {device} ({passkey:06d})", flush=True)
-
-    @dbus_method()
-    def RequestAuthorization(self, device: DBusObjectPath) -> None:
-        print(f"agent: authorized pairing with {device}", flush=True)
-
-    @dbus_method()
-    def AuthorizeService(self, device: DBusObjectPath, uuid: DBusStr) -> None:
-        print(f"agent: authorized {uuid} for {device}", flush=True)
-
-    @dbus_method()
-    def Cancel(self) -> None:
-        print("agent: request cancelled by BlueZ", flush=True)
 
 
 class CallFailed(RuntimeError):
@@ -205,7 +178,7 @@ class BringUp:
             await self.next_change(deadline)
 
     async def register_agent(self) -> None:
-        self.bus.export(AGENT_PATH, NoInputNoOutputAgent())
+        self.bus.export(AGENT_PATH, JustWorksAgent(log=lambda line: print(line, flush=True)))
         await self.call(
             "org.bluez",
             "/org/bluez",

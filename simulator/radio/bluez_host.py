@@ -185,7 +185,7 @@ class BluezController:
         self._generation += 1
         for copy in (1, 2):
             path = f"/org/iqoshil/simulator/{self.adapter}/advertisement{self._generation}_{copy}"
-            self.bus.export(path, LEAdvertisement(advertisement))
+            self.bus.export(path, LEAdvertisement.of(advertisement))
             self._advertisements.append(path)
             await call(self.bus, self.path, "org.bluez.LEAdvertisingManager1",
                        "RegisterAdvertisement", "oa{sv}", [path, {}])  # fmt: skip

@@ -5,6 +5,8 @@ of service methods and properties as D-Bus signatures, and strings from the
 future import are not signatures.
 """
 
+from collections.abc import Callable
+
 from dbus_fast import Variant
 from dbus_fast.annotations import DBusObjectPath, DBusStr, DBusUInt32
 from dbus_fast.constants import PropertyAccess
@@ -14,15 +16,34 @@ from iqos.protocol import COMPANY_ID, Advertisement, manufacturer_payload
 
 
 class LEAdvertisement(ServiceInterface):
-    """org.bluez.LEAdvertisement1 carrying what a real IQOS advertises: the RRP
-    service, the manufacturer data with the pairing-state byte, and the name.
+    """org.bluez.LEAdvertisement1: the name, the services, the manufacturer data and
+    (from the kernel) the TX power. bless registers only the name and its first
+    service, which is why the bless adapter registers this one instead."""
 
-    bless registers only the name and its first service, which is why the bless
-    adapter registers this one instead."""
-
-    def __init__(self, advertisement: Advertisement) -> None:
+    def __init__(
+        self,
+        local_name: str,
+        services: list[str],
+        manufacturer_data: dict[int, bytes],
+        tx_power: bool,
+    ) -> None:
         super().__init__("org.bluez.LEAdvertisement1")
-        self.advertisement = advertisement
+        # Not `self.name`: ServiceInterface keeps its interface's name there.
+        self.local_name = local_name
+        self.services = services
+        self.manufacturer_data = manufacturer_data
+        self.tx_power = tx_power
+
+    @classmethod
+    def of(cls, advertisement: Advertisement) -> "LEAdvertisement":
+        """What a real IQOS advertises: the RRP service, the pairing-state byte in its
+        manufacturer data, the TX power and the name."""
+        return cls(
+            advertisement.name,
+            list(advertisement.services),
+            {COMPANY_ID: manufacturer_payload(advertisement.pairing_state)},
+            advertisement.tx_power is not None,
+        )
 
     @dbus_method()
     def Release(self) -> None:
@@ -34,12 +55,11 @@ class LEAdvertisement(ServiceInterface):
 
     @dbus_property(access=PropertyAccess.READ)
     def ServiceUUIDs(self) -> "as":  # type: ignore[valid-type]  # noqa: F722
-        return list(self.advertisement.services)
+        return self.services
 
     @dbus_property(access=PropertyAccess.READ)
     def ManufacturerData(self) -> "a{qv}":  # type: ignore[valid-type]  # noqa: F722
-        payload = manufacturer_payload(self.advertisement.pairing_state)
-        return {COMPANY_ID: Variant("ay", payload)}
+        return {company: Variant("ay", data) for company, data in self.manufacturer_data.items()}
 
     @dbus_property(access=PropertyAccess.READ)
     def Includes(self) -> "as":  # type: ignore[valid-type]  # noqa: F722
@@ -47,7 +67,7 @@ class LEAdvertisement(ServiceInterface):
         BlueZ forgets a device's TX power when a discovery ends, so the next
         discovery's first report changes a property and reaches bleak, even from
         a controller that reports no RSSI (btvirt)."""
-        return ["tx-power"] if self.advertisement.tx_power is not None else []
+        return ["tx-power"] if self.tx_power else []
 
     @dbus_property(access=PropertyAccess.READ)
     def Duration(self) -> "q":  # type: ignore[name-defined]  # noqa: F821
@@ -57,7 +77,7 @@ class LEAdvertisement(ServiceInterface):
 
     @dbus_property(access=PropertyAccess.READ)
     def LocalName(self) -> "s":  # type: ignore[name-defined]  # noqa: F821
-        return self.advertisement.name
+        return self.local_name
 
 
 class JustWorksAgent(ServiceInterface):
@@ -70,25 +90,26 @@ class JustWorksAgent(ServiceInterface):
     how the pairing fails on air too.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, log: Callable[[str], None] = lambda _line: None) -> None:
         super().__init__("org.bluez.Agent1")
+        self.log = log
 
     @dbus_method()
     def Release(self) -> None:
-        """BlueZ unregistered the agent; nothing to free."""
+        self.log("agent: released")
 
     @dbus_method()
     def RequestAuthorization(self, device: DBusObjectPath) -> None:
-        """Just Works: accepted."""
+        self.log(f"agent: authorized pairing with {device}")
 
     @dbus_method()
     def RequestConfirmation(self, device: DBusObjectPath, passkey: DBusUInt32) -> None:
-        """Numeric comparison shown to nobody: accepted."""
+        self.log(f"agent: confirmed {device} ({passkey:06d})")
 
     @dbus_method()
     def AuthorizeService(self, device: DBusObjectPath, uuid: DBusStr) -> None:
-        """Services on a paired link: accepted."""
+        self.log(f"agent: authorized {uuid} for {device}")
 
     @dbus_method()
     def Cancel(self) -> None:
-        """BlueZ gave up waiting; the answers here are immediate."""
+        self.log("agent: request cancelled by BlueZ")

@@ -7,10 +7,10 @@ name and a service): the name, the service and the manufacturer data. The
 service data and TX power do not fit: BlueZ 5.66 puts only the name into the
 scan response (its scan-response properties are experimental), and legacy
 advertising data is 31 bytes; an advertisement that does not fit fails in the
-kernel after BlueZ has accepted it ("Invalid Parameters"). No `from __future__ import annotations`:
-dbus-fast reads the annotations of the advertisement's properties as D-Bus
-signatures.
+kernel after BlueZ has accepted it ("Invalid Parameters").
 """
+
+from __future__ import annotations
 
 import asyncio
 import contextlib
@@ -21,8 +21,6 @@ from bless.backends.attribute import GATTAttributePermissions as Permission
 from bless.backends.characteristic import GATTCharacteristicProperties as Property
 from dbus_fast import Variant
 from dbus_fast.aio import MessageBus
-from dbus_fast.constants import PropertyAccess
-from dbus_fast.service import ServiceInterface, dbus_method, dbus_property
 
 from simulator.radio.bluez_host import (
     ADAPTER,
@@ -31,6 +29,7 @@ from simulator.radio.bluez_host import (
     adapter_address,
     call,
 )
+from simulator.radio.bluez_objects import LEAdvertisement
 from tests.radio.peripheral import (
     AUTHENTICATED_UUID,
     AUTHENTICATED_VALUE,
@@ -44,38 +43,6 @@ from tests.radio.peripheral import (
     SERVICE_UUID,
     WRITE_NOTIFY_UUID,
 )
-
-
-class BareAdvertisement(ServiceInterface):
-    def __init__(self, name: str, service_uuid: str) -> None:
-        super().__init__("org.bluez.LEAdvertisement1")
-        # Not `self.name`: ServiceInterface keeps its interface's name there.
-        self.local_name = name
-        self.service_uuid = service_uuid
-
-    @dbus_method()
-    def Release(self) -> None:
-        """Nothing to free."""
-
-    @dbus_property(access=PropertyAccess.READ)
-    def Type(self) -> "s":  # type: ignore[name-defined]  # noqa: F821
-        return "peripheral"
-
-    @dbus_property(access=PropertyAccess.READ)
-    def ServiceUUIDs(self) -> "as":  # type: ignore[valid-type]  # noqa: F722
-        return [self.service_uuid]
-
-    @dbus_property(access=PropertyAccess.READ)
-    def ManufacturerData(self) -> "a{qv}":  # type: ignore[valid-type]  # noqa: F722
-        return {MANUFACTURER_ID: Variant("ay", MANUFACTURER_DATA)}
-
-    @dbus_property(access=PropertyAccess.READ)
-    def LocalName(self) -> "s":  # type: ignore[name-defined]  # noqa: F821
-        return self.local_name
-
-    @dbus_property(access=PropertyAccess.READ)
-    def Duration(self) -> "q":  # type: ignore[name-defined]  # noqa: F821
-        return 1
 
 
 class BlessBarePeripheral:
@@ -173,7 +140,10 @@ class BlessBarePeripheral:
                    [ADAPTER, "Alias", Variant("s", self.name)])  # fmt: skip
         for copy in (1, 2):
             path = f"/org/iqoshil/contract/{self.adapter}/advertisement{copy}"
-            self.bus.export(path, BareAdvertisement(self.name, self.service_uuid))
+            advertisement = LEAdvertisement(
+                self.name, [self.service_uuid], {MANUFACTURER_ID: MANUFACTURER_DATA}, tx_power=False
+            )
+            self.bus.export(path, advertisement)
             self._advertisements.append(path)
             await call(self.bus, f"/org/bluez/{self.adapter}", "org.bluez.LEAdvertisingManager1",
                        "RegisterAdvertisement", "oa{sv}", [path, {}])  # fmt: skip

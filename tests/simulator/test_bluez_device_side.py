@@ -125,14 +125,14 @@ def test_paths_name_the_adapter_and_the_peer() -> None:
 
 
 def test_the_advertisement_carries_the_pairing_state_the_rrp_service_and_tx_power() -> None:
-    bonded = LEAdvertisement(Advertisement("IQOS 3 DUO 1234", PairingState.BONDED))
+    bonded = LEAdvertisement.of(Advertisement("IQOS 3 DUO 1234", PairingState.BONDED))
     manufacturer = bonded.ManufacturerData  # type: ignore[attr-defined]
     assert manufacturer[COMPANY_ID].signature == "ay"
     assert bytes(manufacturer[COMPANY_ID].value) == b"\x00\x00"
     assert bonded.ServiceUUIDs == [uuids.RRP_SERVICE]  # type: ignore[attr-defined]
     assert bonded.Includes == ["tx-power"]  # type: ignore[attr-defined]
     assert bonded.LocalName == "IQOS 3 DUO 1234"  # type: ignore[attr-defined]
-    pairing = LEAdvertisement(Advertisement("IQOS 3 DUO 1234", PairingState.PAIRING_MODE))
+    pairing = LEAdvertisement.of(Advertisement("IQOS 3 DUO 1234", PairingState.PAIRING_MODE))
     assert bytes(pairing.ManufacturerData[COMPANY_ID].value) == b"\x01\x00"  # type: ignore[attr-defined]
 
 
