@@ -14,15 +14,21 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.clock import SimulatedClock
 from simulator.control import Control, ControlError, request, serve_control
 from simulator.device import SimulatedDevice
 from simulator.faults import CATALOGUE, UnknownFault, load_script, lookup
 from simulator.profile import ProfileError, find_profile
+
+if TYPE_CHECKING:  # bless is imported only when a device goes on BlueZ
+    from simulator.radio.bless_gatt import BlessPeripheral
 
 DEFAULT_SOCKET = Path(tempfile.gettempdir()) / "iqos-sim.sock"
 
@@ -82,15 +88,30 @@ async def _serve(args: argparse.Namespace) -> int:
         lookup(fault)
     for script in args.faults:
         args.fault += load_script(script)
+    stopping = asyncio.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signal_number, stopping.set)
+    peripherals: list[BlessPeripheral] = []
     if args.radio == "bluez":
-        devices = await _serve_on_bluez(args)
+        peripherals = await _serve_on_bluez(args)
+        control = Control([p.device for p in peripherals], settled=_settled(peripherals))
     else:
-        devices = await _serve_on_virtual_radio(args)
-    server = await serve_control(Control(devices), args.socket)
+        control = Control(await _serve_on_virtual_radio(args))
+    server = await serve_control(control, args.socket)
     print(f"control socket: {args.socket}", flush=True)
     async with server:
-        await server.serve_forever()
+        await stopping.wait()
+    for peripheral in peripherals:
+        await peripheral.stop()
     return 0
+
+
+def _settled(peripherals: list[BlessPeripheral]) -> Callable[[], Awaitable[None]]:
+    async def settled() -> None:
+        for peripheral in peripherals:
+            await peripheral.settled()
+
+    return settled
 
 
 async def _serve_on_virtual_radio(args: argparse.Namespace) -> list[SimulatedDevice]:
@@ -116,9 +137,11 @@ async def _serve_on_virtual_radio(args: argparse.Namespace) -> list[SimulatedDev
     return devices
 
 
-async def _serve_on_bluez(args: argparse.Namespace) -> list[SimulatedDevice]:
-    """Runs until killed: BlueZ drops this process's advertisements, GATT
-    applications and agent when its D-Bus connection goes."""
+async def _serve_on_bluez(args: argparse.Namespace) -> list[BlessPeripheral]:
+    """On SIGTERM or SIGINT the devices leave the air and their controllers forget
+    their peers. A killed process leaves its bonds in BlueZ (its advertisements,
+    GATT applications and agent go with its D-Bus connection); the next start on
+    those controllers removes them."""
     from simulator.radio.bluez_host import (
         BluezError,
         adapter_address,
@@ -134,16 +157,17 @@ async def _serve_on_bluez(args: argparse.Namespace) -> list[SimulatedDevice]:
     try:
         bus = await system_bus()
         await register_agent(bus)
-        devices = []
+        peripherals = []
         for choice in args.adapter:
             adapter, _, model = str(choice).partition("=")
             device = _new_device(args, await adapter_address(bus, adapter), model)
-            await serve_on_controller(bus, device, adapter).start()
-            devices.append(device)
+            peripheral = serve_on_controller(bus, device, adapter)
+            await peripheral.start()
+            peripherals.append(peripheral)
             print(f"{device.name}  {device.address}  {device.model}  on {adapter}", flush=True)
     except BluezError as error:
         raise ControlError(f"BlueZ: {error}") from error
-    return devices
+    return peripherals
 
 
 def main(argv: list[str] | None = None) -> int:

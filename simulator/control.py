@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,16 @@ class ControlError(ValueError):
 
 
 class Control:
-    def __init__(self, devices: list[SimulatedDevice]) -> None:
+    def __init__(
+        self,
+        devices: list[SimulatedDevice],
+        settled: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """`settled` waits until the radio shows the devices' changes; the socket
+        answers a request only then, so a caller that resets a device and then
+        pairs with it does not race the removal of its old bonds."""
         self.devices = devices
+        self.settled = settled
 
     def find(self, name: str) -> SimulatedDevice:
         for device in self.devices:
@@ -73,7 +81,7 @@ async def serve_control(control: Control, path: Path) -> asyncio.AbstractServer:
     async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while line := await reader.readline():
-                writer.write((json.dumps(_answer(control, line)) + "\n").encode())
+                writer.write((json.dumps(await _answer(control, line)) + "\n").encode())
                 await writer.drain()
         finally:
             writer.close()
@@ -82,7 +90,7 @@ async def serve_control(control: Control, path: Path) -> asyncio.AbstractServer:
     return await asyncio.start_unix_server(session, path=str(path))
 
 
-def _answer(control: Control, line: bytes) -> dict[str, Any]:
+async def _answer(control: Control, line: bytes) -> dict[str, Any]:
     try:
         request = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
@@ -90,9 +98,15 @@ def _answer(control: Control, line: bytes) -> dict[str, Any]:
     if not isinstance(request, dict):
         return {"ok": False, "error": "a request is a JSON object with 'op'"}
     try:
-        return {"ok": True, "result": control.handle(request)}
+        result = control.handle(request)
     except ControlError as error:
         return {"ok": False, "error": str(error)}
+    if control.settled is not None:
+        try:
+            await control.settled()
+        except Exception as error:  # the radio's failure, told to the caller
+            return {"ok": False, "error": f"the radio did not follow: {error}"}
+    return {"ok": True, "result": result}
 
 
 async def request(path: Path, message: dict[str, Any], timeout: float = 5.0) -> Any:

@@ -159,7 +159,7 @@ class BluezTarget(Target):
             model=model,
             address=address,
             name=device.name,
-            hands=SimulatorHands(device),
+            hands=SimulatorHands(device, peripheral.settled),
             extra={"adapter": adapter},
         )
 

@@ -10,7 +10,7 @@ those over D-Bus; elsewhere the adapter serves the GATT table alone.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from bless import BlessServer  # type: ignore[attr-defined]  # chosen per platform
@@ -114,6 +114,7 @@ class BlessPeripheral:
         self._bonded_peers: set[str] = set()
         self._pairable: bool | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._turn = asyncio.Lock()
         device.listeners.append(self._on_device_change)
 
     async def start(self) -> None:
@@ -127,6 +128,9 @@ class BlessPeripheral:
         self.server.app.base_path = f"/org/iqoshil/simulator/{self.controller.adapter}/gatt"
         await self.server.add_gatt(gatt_tree(self.device))
         await self.controller.watch()
+        # A new device holds no bond, so BlueZ must hold none for it either: an
+        # earlier process on this controller may have left its peers behind.
+        await self.controller.forget_peers()
         await _register_application(self.server)
         await self._update_pairable()
         await self._advertise()
@@ -183,10 +187,29 @@ class BlessPeripheral:
             await self.controller.forget_peers(forgotten)
         await self._advertise()
 
-    def _spawn(self, coroutine: Any) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run a BlueZ update after the ones before it: a reset's removal of a peer
+        must not land after the pairing that follows it."""
+        task = asyncio.get_running_loop().create_task(self._in_turn(coroutine))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def _in_turn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        try:
+            async with self._turn:
+                await coroutine
+        finally:
+            coroutine.close()  # cancelled while waiting its turn (stop): never started
+
+    async def settled(self) -> None:
+        """Return once BlueZ shows every change of the device so far (advertisement,
+        bonds, pairability, links); raise the first BlueZ error among them. Whoever
+        changed the device waits on this before telling anyone it is done."""
+        while self._tasks:
+            outcomes = await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            for outcome in outcomes:
+                if isinstance(outcome, Exception):
+                    raise outcome
 
     # --- GATT -------------------------------------------------------------------------
 

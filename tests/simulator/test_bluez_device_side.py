@@ -111,12 +111,6 @@ async def started(subject: SimulatedDevice) -> tuple[BlessPeripheral, RecordingC
     return peripheral, controller
 
 
-async def settled(peripheral: BlessPeripheral) -> None:
-    """Wait for the tasks the peripheral spawned on device changes."""
-    while peripheral._tasks:
-        await asyncio.gather(*list(peripheral._tasks))
-
-
 def test_paths_name_the_adapter_and_the_peer() -> None:
     path = "/org/bluez/hci3/dev_00_AA_01_03_00_03"
     assert adapter_of(path) == "hci3"
@@ -141,11 +135,11 @@ def test_the_controller_is_bondable_only_while_the_device_takes_new_pairings() -
         subject = device()
         peripheral, controller = await started(subject)
         subject.inject("refuse_pairing")
-        await settled(peripheral)
+        await peripheral.settled()
         subject.clear("refuse_pairing")
-        await settled(peripheral)
+        await peripheral.settled()
         subject.leave_pairing_mode()
-        await settled(peripheral)
+        await peripheral.settled()
         return [call for call in controller.calls if call[0] == "set_pairable"]
 
     assert asyncio.run(scenario()) == [
@@ -162,10 +156,10 @@ def test_a_bond_changes_the_advertisement_and_a_reset_forgets_the_peer() -> None
         peripheral, controller = await started(subject)
         assert peripheral.server.app.base_path.startswith("/org/iqoshil/")
         peripheral.peer_bonded(PEER)
-        await settled(peripheral)
+        await peripheral.settled()
         assert PEER in subject.bonds
         subject.reset()
-        await settled(peripheral)
+        await peripheral.settled()
         await peripheral.stop()
         assert not peripheral.server.app.registered
         assert not peripheral.server.bus.connected
@@ -174,6 +168,7 @@ def test_a_bond_changes_the_advertisement_and_a_reset_forgets_the_peer() -> None
     calls = asyncio.run(scenario())
     assert [call for call in calls if call[0] != "set_pairable"] == [
         ("watch", None),
+        ("forget_peers", None),
         ("advertise", PairingState.PAIRING_MODE),
         ("advertise", PairingState.BONDED),
         ("forget_peers", {PEER}),
@@ -194,9 +189,86 @@ def test_a_link_fault_drops_the_link_instead_of_answering() -> None:
         server.write_request_func(
             server.characteristics[uuids.SCP_CONTROL_POINT], bytearray(request)
         )
-        await settled(peripheral)
+        await peripheral.settled()
         return controller.calls, server.notified
 
     calls, notified = asyncio.run(scenario())
     assert ("disconnect", None) in calls
     assert not [uuid for uuid, _ in notified if uuid == uuids.SCP_CONTROL_POINT]
+
+
+class SlowController(RecordingController):
+    """Removing peers takes a while, as RemoveDevice does on BlueZ (2 s when linked)."""
+
+    def __init__(self, adapter: str) -> None:
+        super().__init__(adapter)
+        self.removing = asyncio.Event()
+        self.may_finish = asyncio.Event()
+        self.failure: Exception | None = None
+
+    async def forget_peers(self, addresses: set[str] | None = None) -> None:
+        if addresses is None:
+            return
+        self.removing.set()
+        await self.may_finish.wait()
+        self.calls.append(("forget_peers", addresses))
+        if self.failure is not None:
+            raise self.failure
+
+
+def test_bluez_follows_the_device_in_order_and_settled_waits_for_it() -> None:
+    """A reset's removal of the old bond must land before anything after it, and a
+    caller (the control socket, the target's hands) is told done only then."""
+
+    async def scenario() -> list[tuple[str, Any]]:
+        subject = device()
+        controller = SlowController("hci0")
+        peripheral = BlessPeripheral(
+            subject,
+            adapter="hci0",
+            server=RecordingBlessServer,
+            controller=controller,  # type: ignore[arg-type]
+        )
+        await peripheral.start()
+        peripheral.peer_bonded(PEER)
+        subject.reset()
+        subject.leave_pairing_mode()
+        settled = asyncio.ensure_future(peripheral.settled())
+        await controller.removing.wait()
+        while_removing = len(controller.calls)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not settled.done()
+        assert len(controller.calls) == while_removing, "a later change overtook the removal"
+        controller.may_finish.set()
+        await settled
+        return controller.calls[while_removing:]
+
+    after_removal = asyncio.run(scenario())
+    assert after_removal[0] == ("forget_peers", {PEER})
+    assert [call for call in after_removal[1:] if call[0] == "advertise"]
+
+
+def test_settled_raises_what_bluez_refused() -> None:
+    async def scenario() -> None:
+        subject = device()
+        controller = SlowController("hci0")
+        controller.failure = RuntimeError("org.bluez.Error.Failed")
+        controller.may_finish.set()
+        peripheral = BlessPeripheral(
+            subject,
+            adapter="hci0",
+            server=RecordingBlessServer,
+            controller=controller,  # type: ignore[arg-type]
+        )
+        await peripheral.start()
+        peripheral.peer_bonded(PEER)
+        subject.reset()
+        try:
+            await peripheral.settled()
+        except RuntimeError as error:
+            assert "org.bluez.Error.Failed" in str(error)
+        else:
+            raise AssertionError("settled() hid BlueZ's failure")
+
+    asyncio.run(scenario())

@@ -134,3 +134,37 @@ def test_control_socket_rejects_malformed_requests_and_keeps_serving(tmp_path: P
 def test_request_to_no_simulator_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ControlError, match="no simulator at"):
         asyncio.run(request(tmp_path / "absent.sock", {"op": "devices"}))
+
+
+def test_control_socket_answers_once_the_radio_follows_and_says_when_it_did_not(
+    tmp_path: Path,
+) -> None:
+    subject = SimulatedDevice(find_profile("IQOS 3 DUO"), SimulatedClock(), "C0:11:22:33:44:55")
+    radio_asked = asyncio.Event()
+    radio_done = asyncio.Event()
+    radio_failure: list[Exception] = []
+
+    async def settled() -> None:
+        radio_asked.set()
+        await radio_done.wait()
+        if radio_failure:
+            raise radio_failure.pop()
+
+    path = tmp_path / "control.sock"
+
+    async def scenario() -> None:
+        server = await serve_control(Control([subject], settled=settled), path)
+        async with server:
+            subject.bonded("00:AA:01:03:00:03")
+            prepare = asyncio.ensure_future(
+                request(path, {"op": "act", "device": subject.name, "action": "prepare"})
+            )
+            await radio_asked.wait()
+            assert not prepare.done(), "answered before the radio showed the reset"
+            radio_done.set()
+            assert (await prepare)["bonds"] == []
+            radio_failure.append(RuntimeError("org.bluez.Error.Failed: no such adapter"))
+            with pytest.raises(ControlError, match=r"radio did not follow: .*no such adapter"):
+                await request(path, {"op": "state", "device": subject.name})
+
+    asyncio.run(scenario())
