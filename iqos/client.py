@@ -58,6 +58,13 @@ from iqos.scp_channel import DEFAULT_TIMEOUT, ScpChannel
 from iqos.transcript import Direction, Transcript
 
 CONNECT_ATTEMPTS = 3
+UNSIGNALLED_CONNECTS = 5
+"""Extra attempts for one BlueZ race: when bluetoothd sees the ATT channel up before
+the kernel's Device Connected event, it answers Connect but never signals
+`Connected`, and bleak, seeing it still false, fails at once with the message
+below and drops the link (docs/bluez-lane.md). It costs BlueZ's 2 s disconnect,
+not a timeout, and the next connect usually wins."""
+UNSIGNALLED_CONNECT = "failed to discover services, device disconnected"
 T = TypeVar("T")
 Notification = BatteryInformation | DeviceStatus
 
@@ -112,7 +119,8 @@ class IqosClient:
         if self._adapter is not None:
             options["bluez"] = {"adapter": self._adapter}
         last: Exception | None = None
-        for _ in range(CONNECT_ATTEMPTS):
+        failures = unsignalled = 0
+        while failures < CONNECT_ATTEMPTS:
             device = self._device or await self._find()
             client = BleakClient(device, disconnected_callback=self._on_lost, **options)
             try:
@@ -121,6 +129,11 @@ class IqosClient:
                 raise DeviceNotFound(f"{self.address} is not advertising: {error}") from error
             except (BleakError, TimeoutError, OSError) as error:
                 last = error
+                if str(error) == UNSIGNALLED_CONNECT and unsignalled < UNSIGNALLED_CONNECTS:
+                    unsignalled += 1
+                    self._transcript.note(f"connect not signalled by BlueZ, again: {error}")
+                    continue
+                failures += 1
                 self._device = None
                 continue
             self._client = client

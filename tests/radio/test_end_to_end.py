@@ -12,7 +12,7 @@ from bleak.exc import BleakError
 
 from harness.bleak_backend import BumbleClient, BumbleScanner
 from harness.targets.virtual import VirtualTarget
-from iqos.client import IqosClient
+from iqos.client import CONNECT_ATTEMPTS, UNSIGNALLED_CONNECT, UNSIGNALLED_CONNECTS, IqosClient
 from iqos.discovery import discover
 from iqos.errors import BadAnswer, Disconnected, NotSupported, OperationTimeout, PairingRefused
 from iqos.models import model_named
@@ -202,5 +202,42 @@ def test_clock_and_usage_counters() -> None:
         multi = await target.provide(model_named("IQOS 3 Multi"))
         with pytest.raises(NotSupported, match="not supported by IQOS 3 Multi"):
             await IqosClient(multi.address, multi.model, **OPTIONS).usage_counters()
+
+    on_radio(scenario)
+
+
+class UnsignalledConnects(BumbleClient):
+    """Loses BlueZ's Connected race (iqos.client.UNSIGNALLED_CONNECT) `losses` times."""
+
+    losses = 0
+    attempts = 0
+
+    async def connect(self, pair: bool, **kwargs: Any) -> None:
+        type(self).attempts += 1
+        if type(self).attempts <= type(self).losses:
+            raise BleakError(UNSIGNALLED_CONNECT)
+        await super().connect(pair, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("losses", "connects"),
+    [(UNSIGNALLED_CONNECTS, True), (UNSIGNALLED_CONNECTS + CONNECT_ATTEMPTS, False)],
+)
+def test_a_connect_bluez_never_signalled_is_tried_again(losses: int, connects: bool) -> None:
+    class Losing(UnsignalledConnects):
+        pass
+
+    Losing.losses = losses
+
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        client = IqosClient(device.address, device.model, **{**OPTIONS, "client_backend": Losing})
+        if connects:
+            await client.pair()
+            assert (await client.battery()).charger is not None
+        else:
+            with pytest.raises(OperationTimeout, match=UNSIGNALLED_CONNECT):
+                await client.pair()
+        assert Losing.attempts == min(losses + 1, UNSIGNALLED_CONNECTS + CONNECT_ATTEMPTS)
 
     on_radio(scenario)
