@@ -76,6 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             default=GuestConfig.clients,
             help="how many of the controllers are the client's (one per pytest-xdist worker)",
         )
+        sub.add_argument(
+            "--bluetoothd-debug",
+            action="store_true",
+            help="bluetoothd -d: its debug log in RESULTS/bluetoothd.log",
+        )
     run.add_argument(
         "--shards",
         type=int,
@@ -92,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout=args.timeout,
         controllers=args.controllers,
         clients=args.clients,
+        bluetoothd_debug=args.bluetoothd_debug,
     )
     try:
         if args.command == "run" and args.shards > 1:

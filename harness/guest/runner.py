@@ -69,6 +69,9 @@ class GuestConfig:
     #: The guest's Python (the bring-up daemon needs dbus-fast): the one running the
     #: runner, so a tox environment's runner boots a guest with that environment.
     python: str = sys.executable
+    #: bluetoothd's debug log (`-d`) in bluetoothd.log: every mgmt command and event,
+    #: D-Bus call and GATT step, to read a failure by; it slows bluetoothd a little.
+    bluetoothd_debug: bool = False
 
 
 def qemu_argv(kernel: Kernel, initrd: Path, results: Path, config: GuestConfig) -> list[str]:
@@ -134,6 +137,7 @@ def guest_conf(config: GuestConfig, kernel: Kernel) -> str:
         "CONTROLLERS": str(config.controllers),
         "CLIENTS": str(config.clients),
         "KERNEL_ROOT": str(kernel.root),
+        "BLUETOOTHD_OPTIONS": "-n -d" if config.bluetoothd_debug else "-n",
     }
     return "".join(f"{name}={shlex.quote(value)}\n" for name, value in values.items())
 

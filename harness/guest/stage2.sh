@@ -9,7 +9,7 @@ set -u
 R=$1
 HERE=$(dirname "$0")
 ROOT=$(cd "$HERE/../.." && pwd)
-. "$R/guest.conf"   # PYTHON, READY_TIMEOUT, CONTROLLERS, CLIENTS, KERNEL_ROOT: written by the host runner
+. "$R/guest.conf"   # PYTHON, READY_TIMEOUT, CONTROLLERS, CLIENTS, KERNEL_ROOT, BLUETOOTHD_OPTIONS: written by the host runner
 
 mark() { echo "iqos-guest: $1 $(cut -d' ' -f1 /proc/uptime)"; }
 finish() {
@@ -54,7 +54,8 @@ cd "$ROOT" || fail "cannot enter $ROOT"
 PYTHONPATH="$ROOT" PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m harness.guest.bringup \
   --results "$R" --controllers "$CONTROLLERS" --clients "$CLIENTS" --timeout "$READY_TIMEOUT" > "$R/bringup.log" 2>&1 &
 BRINGUP_PID=$!
-/usr/libexec/bluetooth/bluetoothd -n > "$R/bluetoothd.log" 2>&1 &
+# shellcheck disable=SC2086  # the options are words
+/usr/libexec/bluetooth/bluetoothd $BLUETOOTHD_OPTIONS > "$R/bluetoothd.log" 2>&1 &
 mark bluetoothd-started
 
 # bringup writes guest.env once both controllers are powered on D-Bus, or dies

@@ -220,11 +220,14 @@ def test_job_environment_passes_only_what_the_guest_can_use() -> None:
 
 
 def test_guest_conf_is_sourceable_shell() -> None:
-    config = GuestConfig(python="/opt/my python", ready_timeout=90, controllers=5, clients=2)
-    done = subprocess.run(["/bin/sh", "-c", guest_conf(config, KERNEL) + 'printf "%s|%s|%s|%s|%s" '
-                           '"$PYTHON" "$READY_TIMEOUT" "$KERNEL_ROOT" "$CONTROLLERS" "$CLIENTS"'],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    assert done.stdout == "/opt/my python|90|/cache/k|5|2"
+    config = GuestConfig(python="/opt/my python", ready_timeout=90, controllers=5, clients=2,
+                         bluetoothd_debug=True)  # fmt: skip
+    shown = (
+        '"$PYTHON" "$READY_TIMEOUT" "$KERNEL_ROOT" "$CONTROLLERS" "$CLIENTS" "$BLUETOOTHD_OPTIONS"'
+    )
+    script = guest_conf(config, KERNEL) + f'printf "%s|%s|%s|%s|%s|%s" {shown}'
+    done = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout == "/opt/my python|90|/cache/k|5|2|-n -d"
 
 
 def test_a_previous_guests_results_folder_is_emptied_and_anything_else_refused(
