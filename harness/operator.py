@@ -150,6 +150,10 @@ class SimulatorOperator(Operator):
     running `iqos-sim serve` control socket; "is it vibrating?" is read from its
     state. The bench file names the devices as the simulator does."""
 
+    ANSWER_TIMEOUT = 30.0
+    """The simulator answers once BlueZ shows the change, which can include BlueZ's own
+    2 s wait before it drops a link, under emulation."""
+
     def __init__(self, socket: Path) -> None:
         super().__init__()
         self.socket = socket
@@ -159,7 +163,11 @@ class SimulatorOperator(Operator):
 
         try:
             if instruction.action == "observe_vibrating":
-                state = await request(self.socket, {"op": "state", "device": instruction.device})
+                state = await request(
+                    self.socket,
+                    {"op": "state", "device": instruction.device},
+                    self.ANSWER_TIMEOUT,
+                )
                 if not state.get("vibrating"):
                     raise OperatorError(f"{instruction.device} is not vibrating")
                 return "simulator: vibrating"
@@ -171,6 +179,7 @@ class SimulatorOperator(Operator):
                     "action": instruction.action,
                     "parameters": instruction.parameters,
                 },
+                self.ANSWER_TIMEOUT,
             )
         except ControlError as error:
             raise OperatorError(f"simulator: {error}") from error

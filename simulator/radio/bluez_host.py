@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -30,6 +32,11 @@ ADAPTER = "org.bluez.Adapter1"
 DEVICE = "org.bluez.Device1"
 PROPERTIES = "org.freedesktop.DBus.Properties"
 AGENT_PATH = "/org/iqoshil/simulator/agent"
+SLOW_CALL = 1.0
+"""Seconds past which a call is logged: BlueZ answers in milliseconds, except where it
+waits on purpose (2 s before it drops a link), which is then worth knowing."""
+
+log = logging.getLogger(__name__)
 
 
 class BluezError(RuntimeError):
@@ -55,6 +62,7 @@ async def call(
     body: list[Any] | None = None,
     destination: str = BLUEZ,
 ) -> list[Any]:
+    started = time.monotonic()
     reply = await bus.call(
         Message(
             destination=destination,
@@ -65,6 +73,9 @@ async def call(
             body=body or [],
         )
     )
+    took = time.monotonic() - started
+    if took > SLOW_CALL:
+        log.warning("BlueZ took %.1f s for %s.%s on %s", took, interface, member, path)
     if reply is None or reply.message_type is MessageType.ERROR:
         detail = "no reply" if reply is None else f"{reply.error_name} {reply.body}"
         raise BluezError(f"{interface}.{member} on {path}: {detail}")

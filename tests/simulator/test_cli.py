@@ -72,7 +72,7 @@ def test_serve_in_another_process_reached_by_a_plain_bleak_script(tmp_path: Path
         assert '"bonds": [' in state.stdout and '"pairing_mode": false' in state.stdout
     finally:
         server.terminate()
-        server.wait(10)
+        assert server.wait(10) == 0, "iqos-sim stops on SIGTERM and leaves the air cleanly"
 
 
 def test_bad_arguments_exit_2_with_one_line(tmp_path: Path) -> None:
