@@ -25,6 +25,7 @@ REQUIRED: Mapping[str, str] = {
     "/usr/bin/qemu-system-x86_64": "qemu-system-x86",
     "/usr/libexec/bluetooth/bluetoothd": "bluez",
     "/usr/bin/btmon": "bluez",
+    "/usr/bin/tcpdump": "tcpdump",
     "/usr/bin/btvirt": "bluez-test-tools",
     "/usr/bin/dbus-daemon": "dbus-daemon",
     "/usr/share/dbus-1/system.conf": "dbus-system-bus-common",

@@ -36,12 +36,15 @@ from harness.guest.host import (
     stderr_log,
 )
 from harness.guest.initramfs import build_initramfs
+from harness.targets.btmon import btsnoop, records
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "guest"
 RESULTS_PARENT = ROOT / "reports" / "guest"
 BUSYBOX = Path("/bin/busybox")
 STAGE2 = Path(__file__).resolve().with_name("stage2.sh")
+MONITOR_CAPTURE = "monitor.pcap"
+"""tcpdump's capture of the HCI monitor, from stage 2; the results keep it as btmon.snoop."""
 MARKER = "iqos-guest: "
 #: Exit code of the runner when the guest never got to run the job.
 SETUP_FAILED = 125
@@ -271,6 +274,10 @@ def collect(boot: Boot) -> Outcome:
         "ready": ready,
     }
     (results / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    capture = results / MONITOR_CAPTURE
+    if capture.exists():
+        (results / "btmon.snoop").write_bytes(btsnoop(records(capture.read_bytes())))
+        capture.unlink()
     return Outcome(exit_code, problem, summary)
 
 

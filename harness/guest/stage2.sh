@@ -1,6 +1,6 @@
 #!/bin/sh
 # iqos-hil guest stage 2, PID 1 on the host's own root (read-only over 9p).
-# Brings up D-Bus, btmon, bluetoothd and the bring-up daemon (btvirt and the
+# Brings up D-Bus, the HCI monitor capture, bluetoothd and the bring-up daemon (btvirt and the
 # pairing agent), waits until it reports the controllers powered, runs the job,
 # and powers off. Why it is a shell script: every Python start costs seconds
 # under TCG, so only the one process that needs D-Bus is Python.
@@ -13,10 +13,10 @@ ROOT=$(cd "$HERE/../.." && pwd)
 
 mark() { echo "iqos-guest: $1 $(cut -d' ' -f1 /proc/uptime)"; }
 finish() {
-  if [ -n "${BTMON_PID:-}" ]; then
+  if [ -n "${CAPTURE_PID:-}" ]; then
     # TERM: a non-interactive shell starts background jobs with SIGINT ignored.
-    kill -TERM "$BTMON_PID" && wait "$BTMON_PID"
-    cp /run/btmon.snoop "$R/btmon.snoop"
+    kill -TERM "$CAPTURE_PID" && wait "$CAPTURE_PID"
+    cp /run/monitor.pcap "$R/monitor.pcap"  # the host turns it into btmon.snoop
   fi
   sync
   mark poweroff
@@ -44,11 +44,14 @@ mark modules-bluetooth
 dbus-daemon --system --fork --nopidfile || fail "dbus-daemon did not start"
 mark dbus
 
-# btmon writes to tmpfs and is copied at the end: on the 9p share each packet
-# is a synchronous round trip to the host, and btmon fell behind and lost the
-# tail of the capture at power-off.
-btmon -w /run/btmon.snoop > /dev/null 2>&1 &
-BTMON_PID=$!
+# The HCI monitor (both controllers, HCI and mgmt) is recorded by tcpdump, which
+# copies packets: btmon -w also decodes every packet it writes, and that was a
+# fifth of the guest's CPU in the bluez lane. The file is on tmpfs and copied at
+# the end: on the 9p share each packet is a synchronous round trip to the host,
+# and the capture fell behind and lost its tail at power-off. -U writes each
+# packet at once, for the bluez target, which cuts its evidence from the live file.
+tcpdump -i bluetooth-monitor -U -Z root -w /run/monitor.pcap > /dev/null 2>&1 &
+CAPTURE_PID=$!
 
 cd "$ROOT" || fail "cannot enter $ROOT"
 PYTHONPATH="$ROOT" PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m harness.guest.bringup \
@@ -69,7 +72,7 @@ mark ready
 
 mark job-start
 # The bluez target cuts each scenario's evidence from this live capture.
-export IQOS_BLUEZ_BTMON=/run/btmon.snoop
+export IQOS_BLUEZ_BTMON=/run/monitor.pcap
 sh "$R/job.sh" > "$R/stdout.txt" 2> "$R/stderr.txt"
 echo $? > "$R/exit_code"
 mark job-end

@@ -46,7 +46,8 @@ from simulator.radio.bluez_host import (
 DEVICE_ADAPTERS = "IQOS_BLUEZ_DEVICE_ADAPTERS"
 CLIENT_ADAPTER = "IQOS_BLUEZ_CLIENT_ADAPTER"
 BTMON_CAPTURE = "IQOS_BLUEZ_BTMON"
-"""Optional: a btsnoop file that a running `btmon -w` writes (the guest sets it)."""
+"""Optional: a live capture of the HCI monitor, pcap from `tcpdump -i bluetooth-monitor -U
+-w` or btsnoop from `btmon -w` (the guest sets it)."""
 ANSWER_TIMEOUT = 5.0
 """BlueZ under emulation answers in tens of milliseconds; a scenario that proves a
 timeout need not wait the real client's 10 s, but must not race a slow guest."""
@@ -164,7 +165,7 @@ class BluezTarget(Target):
         )
 
     async def capture(self) -> bytes | None:
-        """This scenario's part of the guest's btmon capture (both controllers)."""
+        """This scenario's part of the guest's monitor capture (both controllers), as btsnoop."""
         if self.btmon is None or self._scenario_started is None:
             return None
         try:

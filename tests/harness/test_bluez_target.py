@@ -8,7 +8,19 @@ import pytest
 from harness.tags import Ability
 from harness.targets.base import TargetError
 from harness.targets.bluez import BTMON_CAPTURE, CLIENT_ADAPTER, DEVICE_ADAPTERS, BluezTarget
-from harness.targets.btmon import HEADER, MAGIC, RECORD, UNIX_EPOCH_US, since
+from harness.targets.btmon import (
+    HEADER,
+    LINKTYPE_BLUETOOTH_LINUX_MONITOR,
+    MAGIC,
+    MONITOR_PSEUDO_HEADER,
+    PCAP_HEADER,
+    PCAP_MAGIC_US,
+    PCAP_RECORD,
+    RECORD,
+    UNIX_EPOCH_US,
+    records,
+    since,
+)
 
 
 def test_adapters_come_from_the_environment() -> None:
@@ -77,8 +89,35 @@ def test_a_scenario_gets_the_records_of_the_live_capture_since_it_started() -> N
     torn = record(100.3, b"cut")[:-1]
     assert since(header + before + during + later + torn, 100.0) == header + during + later
     assert since(header, 100.0) == header
-    with pytest.raises(ValueError, match="not a btsnoop capture"):
+    with pytest.raises(ValueError, match="not a btsnoop or Bluetooth-monitor pcap capture"):
         since(b"hello", 100.0)
+
+
+def test_a_tcpdump_capture_of_the_monitor_becomes_the_scenarios_btsnoop() -> None:
+    """The guest records with tcpdump (pcap, Linux monitor link type); the evidence is
+    btsnoop with btmon's monitor flags: controller index above, opcode below."""
+    header = PCAP_HEADER.pack(PCAP_MAGIC_US, 2, 4, 0, 0, 262144, LINKTYPE_BLUETOOTH_LINUX_MONITOR)
+
+    def packet(seconds: int, micros: int, index: int, opcode: int, data: bytes) -> bytes:
+        body = MONITOR_PSEUDO_HEADER.pack(index, opcode) + data
+        return PCAP_RECORD.pack(seconds, micros, len(body), len(body)) + body
+
+    before = packet(99, 999_999, 0, 2, b"\x01\x03\x0c\x00")
+    event = packet(100, 0, 1, 3, b"\x0e\x04\x01\x03\x0c\x00")
+    acl = packet(100, 250_000, 1, 5, b"\x2a\x20\x05\x00")
+    torn = packet(100, 300_000, 1, 5, b"cut")[:-2]
+    cut = since(header + before + event + acl + torn, 100.0)
+    assert cut[: HEADER.size] == HEADER.pack(MAGIC, 1, 2001)
+    kept = list(records(cut))
+    assert [(r.unix_us, r.index, r.opcode, r.data) for r in kept] == [
+        (100_000_000, 1, 3, b"\x0e\x04\x01\x03\x0c\x00"),
+        (100_250_000, 1, 5, b"\x2a\x20\x05\x00"),
+    ]
+    first = RECORD.unpack_from(cut, HEADER.size)
+    assert first == (6, 6, (1 << 16) | 3, 0, UNIX_EPOCH_US + 100_000_000)
+    ethernet = PCAP_HEADER.pack(PCAP_MAGIC_US, 2, 4, 0, 0, 262144, 1)
+    with pytest.raises(ValueError, match="not a btsnoop or Bluetooth-monitor pcap"):
+        since(ethernet, 100.0)
 
 
 def test_the_live_capture_comes_from_the_environment() -> None:
