@@ -33,6 +33,7 @@ from harness.guest.initramfs import (
     parse_modules_dep,
 )
 from harness.guest.runner import (
+    MONITOR_CAPTURE,
     ROOT,
     SETUP_FAILED,
     STAGE2,
@@ -46,6 +47,14 @@ from harness.guest.runner import (
     parse_marker,
     qemu_argv,
     reuse_results_dir,
+)
+from harness.targets.btmon import (
+    LINKTYPE_BLUETOOTH_LINUX_MONITOR,
+    MONITOR_PSEUDO_HEADER,
+    PCAP_HEADER,
+    PCAP_MAGIC_US,
+    PCAP_RECORD,
+    records,
 )
 
 
@@ -278,6 +287,20 @@ def test_collect_reads_exit_code_and_maps_guest_times_to_host_time(tmp_path: Pat
     assert (outcome.exit_code, outcome.problem) == (3, None)
     assert outcome.summary["host_seconds"] == {"bluetoothd_ready": 9.0, "adapters_powered": 9.25}
     assert json.loads((tmp_path / "summary.json").read_text()) == outcome.summary
+
+
+def test_collect_turns_the_guests_monitor_pcap_into_btmon_snoop(tmp_path: Path) -> None:
+    (tmp_path / "exit_code").write_text("0\n")
+    event = MONITOR_PSEUDO_HEADER.pack(0, 3) + b"\x0e\x04\x01\x03\x0c\x00"
+    (tmp_path / MONITOR_CAPTURE).write_bytes(
+        PCAP_HEADER.pack(PCAP_MAGIC_US, 2, 4, 0, 0, 262144, LINKTYPE_BLUETOOTH_LINUX_MONITOR)
+        + PCAP_RECORD.pack(1_700_000_000, 5, len(event), len(event))
+        + event
+    )
+    collect(booted(tmp_path))
+    assert not (tmp_path / MONITOR_CAPTURE).exists()
+    (record,) = records((tmp_path / "btmon.snoop").read_bytes())
+    assert (record.unix_us, record.index, record.opcode) == (1_700_000_000_000_005, 0, 3)
 
 
 @pytest.mark.parametrize(
