@@ -5,6 +5,8 @@ changes. The whole path over a real BlueZ runs in the bluez lane (tox -e bluez).
 import asyncio
 from typing import Any
 
+import pytest
+
 from iqos.protocol import COMPANY_ID, Advertisement, PairingState, ShortFrame, uuids
 from iqos.protocol.registers import Register
 from iqos.protocol.scp import Node
@@ -98,8 +100,10 @@ def device() -> SimulatedDevice:
     return SimulatedDevice(find_profile("IQOS 3 DUO"), SimulatedClock(), "00:AA:01:00:00:00")
 
 
-async def started(subject: SimulatedDevice) -> tuple[BlessPeripheral, RecordingController]:
-    controller = RecordingController("hci0")
+async def started(
+    subject: SimulatedDevice, controller: RecordingController | None = None
+) -> tuple[BlessPeripheral, RecordingController]:
+    controller = controller or RecordingController("hci0")
     peripheral = BlessPeripheral(
         subject,
         adapter="hci0",
@@ -223,13 +227,7 @@ def test_bluez_follows_the_device_in_order_and_settled_waits_for_it() -> None:
     async def scenario() -> list[tuple[str, Any]]:
         subject = device()
         controller = SlowController("hci0")
-        peripheral = BlessPeripheral(
-            subject,
-            adapter="hci0",
-            server=RecordingBlessServer,
-            controller=controller,  # type: ignore[arg-type]
-        )
-        await peripheral.start()
+        peripheral, _ = await started(subject, controller)
         peripheral.peer_bonded(PEER)
         subject.reset()
         subject.leave_pairing_mode()
@@ -255,20 +253,10 @@ def test_settled_raises_what_bluez_refused() -> None:
         controller = SlowController("hci0")
         controller.failure = RuntimeError("org.bluez.Error.Failed")
         controller.may_finish.set()
-        peripheral = BlessPeripheral(
-            subject,
-            adapter="hci0",
-            server=RecordingBlessServer,
-            controller=controller,  # type: ignore[arg-type]
-        )
-        await peripheral.start()
+        peripheral, _ = await started(subject, controller)
         peripheral.peer_bonded(PEER)
         subject.reset()
-        try:
+        with pytest.raises(RuntimeError, match=r"org\.bluez\.Error\.Failed"):
             await peripheral.settled()
-        except RuntimeError as error:
-            assert "org.bluez.Error.Failed" in str(error)
-        else:
-            raise AssertionError("settled() hid BlueZ's failure")
 
     asyncio.run(scenario())
