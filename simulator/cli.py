@@ -145,6 +145,7 @@ async def _serve_on_bluez(args: argparse.Namespace) -> list[BlessPeripheral]:
     from simulator.radio.bluez_host import (
         BluezError,
         adapter_address,
+        forget_peers,
         register_agent,
         serve_on_controller,
         system_bus,
@@ -161,6 +162,7 @@ async def _serve_on_bluez(args: argparse.Namespace) -> list[BlessPeripheral]:
         for choice in args.adapter:
             adapter, _, model = str(choice).partition("=")
             device = _new_device(args, await adapter_address(bus, adapter), model)
+            await forget_peers(bus, adapter)
             peripheral = serve_on_controller(bus, device, adapter)
             await peripheral.start()
             peripherals.append(peripheral)

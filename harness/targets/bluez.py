@@ -37,6 +37,7 @@ from simulator.radio.bluez_host import (
     BluezError,
     adapter_address,
     forget,
+    forget_peers,
     register_agent,
     serve_on_controller,
     system_bus,
@@ -124,6 +125,8 @@ class BluezTarget(Target):
             self._bus = await system_bus()
             for adapter in [*self.device_adapters, self.client_adapter]:
                 await adapter_address(self._bus, adapter)
+            for adapter in self.device_adapters:
+                await forget_peers(self._bus, adapter)
             await register_agent(self._bus)
         except BluezError as error:
             raise TargetError(f"BlueZ is not usable: {error}") from error

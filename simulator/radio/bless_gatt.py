@@ -128,9 +128,6 @@ class BlessPeripheral:
         self.server.app.base_path = f"/org/iqoshil/simulator/{self.controller.adapter}/gatt"
         await self.server.add_gatt(gatt_tree(self.device))
         await self.controller.watch()
-        # A new device holds no bond, so BlueZ must hold none for it either: an
-        # earlier process on this controller may have left its peers behind.
-        await self.controller.forget_peers()
         await _register_application(self.server)
         await self._update_pairable()
         await self._advertise()

@@ -276,12 +276,19 @@ class BluezController:
 
     async def forget_peers(self, addresses: set[str] | None = None) -> None:
         """Remove these peers (all when None): their links, then their bonds."""
-        for path, props in (await peers(self.bus, self.adapter)).items():
-            address = address_of(path)
-            if addresses is None or address in addresses:
-                if props.get("Connected"):
-                    await drop_link(self.bus, path, str(props.get("AddressType", "public")))
-                await forget(self.bus, self.adapter, address)
+        await forget_peers(self.bus, self.adapter, addresses)
+
+
+async def forget_peers(bus: MessageBus, adapter: str, addresses: set[str] | None = None) -> None:
+    """Remove these peers of `adapter` (all when None): their links, then their bonds.
+    A process that serves devices calls it for all peers once, at its start: a new
+    device holds no bond, and a killed predecessor leaves its bonds in BlueZ."""
+    for path, props in (await peers(bus, adapter)).items():
+        address = address_of(path)
+        if addresses is None or address in addresses:
+            if props.get("Connected"):
+                await drop_link(bus, path, str(props.get("AddressType", "public")))
+            await forget(bus, adapter, address)
 
 
 def serve_on_controller(bus: MessageBus, device: SimulatedDevice, adapter: str) -> BlessPeripheral:

@@ -172,7 +172,6 @@ def test_a_bond_changes_the_advertisement_and_a_reset_forgets_the_peer() -> None
     calls = asyncio.run(scenario())
     assert [call for call in calls if call[0] != "set_pairable"] == [
         ("watch", None),
-        ("forget_peers", None),
         ("advertise", PairingState.PAIRING_MODE),
         ("advertise", PairingState.BONDED),
         ("forget_peers", {PEER}),
@@ -211,8 +210,6 @@ class SlowController(RecordingController):
         self.failure: Exception | None = None
 
     async def forget_peers(self, addresses: set[str] | None = None) -> None:
-        if addresses is None:
-            return
         self.removing.set()
         await self.may_finish.wait()
         self.calls.append(("forget_peers", addresses))
