@@ -10,6 +10,7 @@ those over D-Bus; elsewhere the adapter serves the GATT table alone.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # dbus-fast, and so the controller, exists on Linux only
 _ENCRYPTED_READ = Permission.readable | Permission.read_encryption_required
 _ENCRYPTED_WRITE = Permission.writeable | Permission.write_encryption_required
 SCP_NOTIFY_SIZE = 20
+log = logging.getLogger(__name__)
 
 
 def gatt_tree(device: SimulatedDevice) -> dict[str, dict[str, dict[str, Any]]]:
@@ -127,21 +129,28 @@ class BlessPeripheral:
         # under /org/bluez/ for BlueZ's own, and chokes on these services.
         self.server.app.base_path = f"/org/iqoshil/simulator/{self.controller.adapter}/gatt"
         await self.server.add_gatt(gatt_tree(self.device))
+        all_primary(self.server.app)
         await self.controller.watch()
         await _register_application(self.server)
         await self._update_pairable()
         await self._advertise()
 
     async def stop(self) -> None:
-        """Off the air: no advertisement, no GATT application, no peers, no listeners."""
+        """Off the air: no advertisement, no GATT application, no peers, no listeners.
+
+        BlueZ updates under way are waited for, not cancelled: a cancelled call
+        still runs in bluetoothd, and the unregistration below could overtake a
+        registration there, which made bluetoothd 5.66 abort (docs/bluez-lane.md)."""
         if self._on_device_change in self.device.listeners:
             self.device.listeners.remove(self._on_device_change)
-        for task in list(self._tasks):
-            task.cancel()
+        for outcome in await asyncio.gather(*self._tasks, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log.warning("a BlueZ update failed before %s stopped: %s", self.device.name,
+                            outcome)  # fmt: skip
         if self.controller is None:
             await self.server.stop()
             return
-        self.controller.unwatch()
+        await self.controller.unwatch()
         await self.controller.stop_advertising()
         await self.controller.forget_peers()
         await _unregister_application(self.server)
@@ -159,6 +168,8 @@ class BlessPeripheral:
         await self.controller.advertise(advertisement)
 
     def peer_bonded(self, peer: str) -> None:
+        if peer in self._bonded_peers:
+            return  # BlueZ signals `Bonded`, and may signal `Paired` later
         self._bonded_peers.add(peer)
         self.device.bonded(peer)
 
@@ -249,6 +260,17 @@ class BlessPeripheral:
             if characteristic is not None and bytes(characteristic.value or b"") != value:
                 characteristic.value = bytearray(value)
                 self.server.update_value(uuids.RRP_SERVICE, uuid)
+
+
+def all_primary(application: Any) -> None:
+    """Every service of bless 0.3's BlueZ application made primary, as on a real IQOS.
+
+    bless makes only the first service added primary and every later one
+    secondary, so the RRP service was secondary: a client that looks for it by
+    primary service discovery, as phones do, would not find it, and BlueZ found
+    it only by a second, secondary discovery (docs/bluez-lane.md)."""
+    for service in application.services:
+        service._primary = True
 
 
 async def _register_application(server: Any) -> None:

@@ -156,7 +156,9 @@ async def unregister_agent(bus: MessageBus) -> None:
 class BluezController:
     """The device side of one controller: advertising, peers, bonds, links.
 
-    `on_bonded(peer)` runs when a peer finishes pairing with bonding,
+    `on_bonded(peer)` runs when a peer finishes pairing with bonding (BlueZ 5.66
+    signals `Bonded` at once, and `Paired` only once it has resolved the peer's
+    services, which the guest's bluetoothd does not do for a device's peers),
     `on_disconnected(peer)` when a peer's link ends, and `on_connected(peer)`
     (if given) when one begins."""
 
@@ -218,40 +220,53 @@ class BluezController:
     # --- peers ------------------------------------------------------------------------
 
     async def watch(self) -> None:
-        """Follow the peers' Paired and Connected properties from BlueZ's signals."""
+        """Follow the peers' Bonded, Paired and Connected properties from BlueZ's signals."""
         if self._watching:
             return
         self._watching = True
         self.bus.add_message_handler(self._on_message)
-        for rule in (
-            f"type='signal',sender='{BLUEZ}',interface='{PROPERTIES}',"
-            f"member='PropertiesChanged',path_namespace='{self.path}'",
-            f"type='signal',sender='{BLUEZ}',interface='org.freedesktop.DBus.ObjectManager',"
+        await self._match_rules("AddMatch")
+
+    async def unwatch(self) -> None:
+        """Stop following; the rules go too, or each device served on a long-lived
+        bus would leave its own for the bus daemon to test every signal against."""
+        if not self._watching:
+            return
+        self._watching = False
+        self.bus.remove_message_handler(self._on_message)
+        with contextlib.suppress(BluezError):
+            await self._match_rules("RemoveMatch")
+
+    def _rules(self) -> tuple[str, ...]:
+        signal = f"type='signal',sender='{BLUEZ}'"
+        return (
+            f"{signal},interface='{PROPERTIES}',member='PropertiesChanged',"
+            f"path_namespace='{self.path}'",
+            f"{signal},interface='org.freedesktop.DBus.ObjectManager',"
             f"member='InterfacesAdded',arg0path='{self.path}/'",
-        ):
-            await call(self.bus, "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch",
+        )
+
+    async def _match_rules(self, member: str) -> None:
+        for rule in self._rules():
+            await call(self.bus, "/org/freedesktop/DBus", "org.freedesktop.DBus", member,
                        "s", [rule], destination="org.freedesktop.DBus")  # fmt: skip
 
-    def unwatch(self) -> None:
-        if self._watching:
-            self.bus.remove_message_handler(self._on_message)
-            self._watching = False
-
     def _on_message(self, message: Message) -> None:
-        if message.message_type is MessageType.SIGNAL and message.member == "InterfacesAdded":
+        if message.message_type is not MessageType.SIGNAL:
+            return
+        if message.member == "InterfacesAdded":
             self._on_peer_added(message)
             return
         if (
-            message.message_type is not MessageType.SIGNAL
-            or message.member != "PropertiesChanged"
-            or not (message.path or "").startswith(self.path + "/dev_")
+            message.member != "PropertiesChanged"
             or not message.body
             or message.body[0] != DEVICE
+            or not (message.path or "").startswith(self.path + "/dev_")
         ):
             return
         changed: dict[str, Variant] = message.body[1]
         peer = address_of(message.path or "")
-        if "Paired" in changed and changed["Paired"].value:
+        if any(name in changed and changed[name].value for name in ("Bonded", "Paired")):
             self.on_bonded(peer)
         if "Connected" in changed:
             if not changed["Connected"].value:

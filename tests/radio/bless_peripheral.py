@@ -159,7 +159,7 @@ class BlessBarePeripheral:
 
     async def stop(self) -> None:
         """Off the air, GATT application gone, every peer forgotten on this side."""
-        self.controller.unwatch()
+        await self.controller.unwatch()
         await self.stop_advertising()
         await self.controller.forget_peers()
         await self.server.app.unregister(self.server.adapter)

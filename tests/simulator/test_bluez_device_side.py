@@ -13,7 +13,7 @@ from iqos.protocol.scp import Node
 from simulator.clock import SimulatedClock
 from simulator.device import SimulatedDevice
 from simulator.profile import find_profile
-from simulator.radio.bless_gatt import BlessPeripheral
+from simulator.radio.bless_gatt import BlessPeripheral, all_primary, gatt_tree
 from simulator.radio.bluez_host import adapter_of, address_of
 from simulator.radio.bluez_objects import LEAdvertisement
 from tests.simulator.test_bless_gatt import RecordingServer
@@ -35,6 +35,7 @@ class App:
         self.base_path = "/org/bluez/bless"
         self.path = "/"
         self.registered = False
+        self.services: list[Any] = []
 
     async def register(self, _adapter: object) -> None:
         self.registered = True
@@ -77,7 +78,7 @@ class RecordingController:
     async def watch(self) -> None:
         self.calls.append(("watch", None))
 
-    def unwatch(self) -> None:
+    async def unwatch(self) -> None:
         self.calls.append(("unwatch", None))
 
     async def advertise(self, advertisement: Advertisement) -> None:
@@ -257,3 +258,28 @@ def test_settled_raises_what_bluez_refused() -> None:
             await peripheral.settled()
 
     asyncio.run(scenario())
+
+
+class ExportingBus:
+    """Where bless' application exports its objects: nowhere."""
+
+    def export(self, _path: str, _interface: object) -> None:
+        return None
+
+
+def test_every_service_of_blesss_application_is_served_as_primary() -> None:
+    """bless 0.3 makes every service after the first secondary; the RRP service is
+    primary on a real IQOS, and phones find it by primary service discovery."""
+    from bless.backends.bluezdbus.dbus.application import BlueZGattApplication
+
+    async def primaries() -> tuple[list[bool], list[bool]]:
+        application = BlueZGattApplication("IQOS", "org.bluez.iqos", ExportingBus())
+        for uuid in gatt_tree(device()):
+            await application.add_service(uuid)
+        as_bless_makes_them = [service.Primary for service in application.services]
+        all_primary(application)
+        return as_bless_makes_them, [service.Primary for service in application.services]
+
+    by_bless, served = asyncio.run(primaries())
+    assert by_bless == [True, False], "bless changed: all_primary may no longer be needed"
+    assert served == [True, True]
