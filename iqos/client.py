@@ -52,19 +52,34 @@ from iqos.protocol.registers import (
     usage_counters_read,
     write_request,
 )
-from iqos.protocol.uuids import BATTERY_INFORMATION, DEVICE_STATUS, SERIAL_NUMBER
+from iqos.protocol.uuids import (
+    BATTERY_INFORMATION,
+    DEVICE_STATUS,
+    SCP_CONTROL_POINT,
+    SERIAL_NUMBER,
+)
 from iqos.redact import mask_serial
 from iqos.scp_channel import DEFAULT_TIMEOUT, ScpChannel
 from iqos.transcript import Direction, Transcript
 
 CONNECT_ATTEMPTS = 3
-UNSIGNALLED_CONNECTS = 5
-"""Extra attempts for one BlueZ race: when bluetoothd sees the ATT channel up before
-the kernel's Device Connected event, it answers Connect but never signals
-`Connected`, and bleak, seeing it still false, fails at once with the message
-below and drops the link (docs/bluez-lane.md). It costs BlueZ's 2 s disconnect,
-not a timeout, and the next connect usually wins."""
+BLUEZ_RACE_RETRIES = 5
+"""Extra connects for two BlueZ races, each costing a link, not a timeout; the next
+connect usually wins (docs/bluez-lane.md):
+
+- when bluetoothd sees the ATT channel up before the kernel's Device Connected
+  event, it answers Connect but never signals `Connected`, and bleak, seeing it
+  still false, fails at once with UNSIGNALLED_CONNECT and drops the link;
+- when bluetoothd sends any D-Bus message while it finishes a GATT discovery, it
+  signals `ServicesResolved` before it has exported the services, and bleak
+  builds the device's services without them (see REQUIRED_CHARACTERISTICS)."""
 UNSIGNALLED_CONNECT = "failed to discover services, device disconnected"
+REQUIRED_CHARACTERISTICS = {
+    SCP_CONTROL_POINT: "SCP control point",
+    BATTERY_INFORMATION: "battery information",
+    DEVICE_STATUS: "device status",
+}
+"""What every IQOS serves and this client uses; a connect that shows fewer is retried."""
 T = TypeVar("T")
 Notification = BatteryInformation | DeviceStatus
 
@@ -119,7 +134,7 @@ class IqosClient:
         if self._adapter is not None:
             options["bluez"] = {"adapter": self._adapter}
         last: Exception | None = None
-        failures = unsignalled = 0
+        failures = races = 0
         while failures < CONNECT_ATTEMPTS:
             device = self._device or await self._find()
             client = BleakClient(device, disconnected_callback=self._on_lost, **options)
@@ -129,12 +144,27 @@ class IqosClient:
                 raise DeviceNotFound(f"{self.address} is not advertising: {error}") from error
             except (BleakError, TimeoutError, OSError) as error:
                 last = error
-                if str(error) == UNSIGNALLED_CONNECT and unsignalled < UNSIGNALLED_CONNECTS:
-                    unsignalled += 1
+                if str(error) == UNSIGNALLED_CONNECT and races < BLUEZ_RACE_RETRIES:
+                    races += 1
                     self._transcript.note(f"connect not signalled by BlueZ, again: {error}")
                     continue
                 failures += 1
                 self._device = None
+                continue
+            missing = [
+                name
+                for uuid, name in REQUIRED_CHARACTERISTICS.items()
+                if client.services.get_characteristic(uuid) is None
+            ]
+            if missing:
+                with contextlib.suppress(BleakError, TimeoutError, OSError):
+                    await client.disconnect()
+                if races >= BLUEZ_RACE_RETRIES:
+                    raise BadAnswer(
+                        f"{self.address} serves no {', '.join(missing)} (over {races + 1} connects)"
+                    )
+                races += 1
+                self._transcript.note(f"services reported without {', '.join(missing)}, again")
                 continue
             self._client = client
             self._device = device
@@ -157,7 +187,9 @@ class IqosClient:
             raise DeviceNotFound(f"{self.address} is not advertising")
         return device
 
-    def _on_lost(self, _client: BleakClient) -> None:
+    def _on_lost(self, client: BleakClient) -> None:
+        if client is not self._client:
+            return  # a link this client dropped while connecting
         if self._channel is not None:
             self._channel.link_lost()
         self._channel = None

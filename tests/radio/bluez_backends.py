@@ -14,7 +14,7 @@ from bleak.backends.client import BaseBleakClient
 from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakError
 
-from iqos.client import UNSIGNALLED_CONNECT, UNSIGNALLED_CONNECTS
+from iqos.client import BLUEZ_RACE_RETRIES, UNSIGNALLED_CONNECT
 from simulator.radio.bluez_host import forget, register_agent, system_bus, unregister_agent
 from tests.radio.bless_peripheral import BlessBarePeripheral
 
@@ -49,7 +49,7 @@ def client_adapter_client() -> type[BaseBleakClient]:
             super().__init__(*args, **_pinned(options))
 
         async def connect(self, pair: bool, **kwargs: Any) -> None:
-            for _ in range(UNSIGNALLED_CONNECTS):
+            for _ in range(BLUEZ_RACE_RETRIES):
                 try:
                     await super().connect(pair, **kwargs)
                     return

@@ -8,17 +8,19 @@ from typing import Any
 
 import pytest
 from bleak import BleakClient, BleakScanner
+from bleak.backends.service import BleakGATTServiceCollection
 from bleak.exc import BleakError
 
 from harness.bleak_backend import BumbleClient, BumbleScanner
 from harness.targets.virtual import VirtualTarget
-from iqos.client import CONNECT_ATTEMPTS, UNSIGNALLED_CONNECT, UNSIGNALLED_CONNECTS, IqosClient
+from iqos.client import BLUEZ_RACE_RETRIES, CONNECT_ATTEMPTS, UNSIGNALLED_CONNECT, IqosClient
 from iqos.discovery import discover
 from iqos.errors import BadAnswer, Disconnected, NotSupported, OperationTimeout, PairingRefused
 from iqos.models import model_named
 from iqos.protocol import BatteryInformation, Node, PairingState, ShortFrame
 from iqos.protocol.registers import Register
-from iqos.protocol.uuids import BATTERY_INFORMATION, SCP_CONTROL_POINT
+from iqos.protocol.uuids import BATTERY_INFORMATION, RRP_SERVICE, SCP_CONTROL_POINT
+from iqos.transcript import Transcript
 from simulator.device import SimulatedDevice
 
 OPTIONS: dict[str, Any] = {
@@ -221,7 +223,7 @@ class UnsignalledConnects(BumbleClient):
 
 @pytest.mark.parametrize(
     ("losses", "connects"),
-    [(UNSIGNALLED_CONNECTS, True), (UNSIGNALLED_CONNECTS + CONNECT_ATTEMPTS, False)],
+    [(BLUEZ_RACE_RETRIES, True), (BLUEZ_RACE_RETRIES + CONNECT_ATTEMPTS, False)],
 )
 def test_a_connect_bluez_never_signalled_is_tried_again(losses: int, connects: bool) -> None:
     class Losing(UnsignalledConnects):
@@ -238,6 +240,60 @@ def test_a_connect_bluez_never_signalled_is_tried_again(losses: int, connects: b
         else:
             with pytest.raises(OperationTimeout, match=UNSIGNALLED_CONNECT):
                 await client.pair()
-        assert Losing.attempts == min(losses + 1, UNSIGNALLED_CONNECTS + CONNECT_ATTEMPTS)
+        assert Losing.attempts == min(losses + 1, BLUEZ_RACE_RETRIES + CONNECT_ATTEMPTS)
+
+    on_radio(scenario)
+
+
+class EarlyServices(BumbleClient):
+    """Shows `losses` times the services BlueZ signals before it has exported them
+    (docs/bluez-lane.md): the RRP service and its characteristics are missing."""
+
+    losses = 0
+    attempts = 0
+
+    async def connect(self, pair: bool, **kwargs: Any) -> None:
+        await super().connect(pair, **kwargs)
+        type(self).attempts += 1
+        if type(self).attempts <= type(self).losses:
+            early = BleakGATTServiceCollection()
+            for service in self.services:
+                if service.uuid != RRP_SERVICE:
+                    early.add_service(service)
+            self.services = early
+
+
+@pytest.mark.parametrize(
+    ("losses", "connects"), [(BLUEZ_RACE_RETRIES, True), (BLUEZ_RACE_RETRIES + 1, False)]
+)
+def test_services_reported_before_they_are_exported_are_asked_for_again(
+    losses: int, connects: bool
+) -> None:
+    class Early(EarlyServices):
+        pass
+
+    Early.losses = losses
+
+    async def scenario(target: VirtualTarget) -> None:
+        device = await target.provide(model_named("IQOS 3 DUO"))
+        transcript = Transcript()
+        client = IqosClient(
+            device.address,
+            device.model,
+            transcript=transcript,
+            **{**OPTIONS, "client_backend": Early},
+        )
+        if connects:
+            await client.pair()
+            assert (await client.battery()).charger is not None
+            told = transcript.render()
+            assert told.count("services reported without SCP control point") == losses
+            assert "link lost" not in told
+        else:
+            missing = "SCP control point, battery information, device status"
+            with pytest.raises(BadAnswer, match=f"serves no {missing}"):
+                await client.pair()
+            assert not client.connected
+        assert Early.attempts == min(losses + 1, BLUEZ_RACE_RETRIES + 1)
 
     on_radio(scenario)
