@@ -158,7 +158,7 @@ class BluezController:
 
     `on_bonded(peer)` runs when a peer finishes pairing with bonding (BlueZ 5.66
     signals `Bonded` at once, and `Paired` only once it has resolved the peer's
-    services, which the guest's bluetoothd does not do for a device's peers),
+    services, which a bluetoothd without reverse service discovery never does),
     `on_disconnected(peer)` when a peer's link ends, and `on_connected(peer)`
     (if given) when one begins."""
 

@@ -90,7 +90,7 @@ def test_unwatch_removes_every_rule_watch_added() -> None:
 
 def test_a_bond_is_heard_from_bonded_without_waiting_for_paired() -> None:
     """BlueZ 5.66 holds `Paired` back until it has resolved the peer's services,
-    which the guest's bluetoothd does not do for a device's peers."""
+    which a bluetoothd without reverse service discovery never does."""
 
     async def scenario() -> list[str]:
         bus = BluezBus()
