@@ -23,6 +23,7 @@ from harness.guest.runner import (
     new_results_dir,
     run_in_guest,
     run_shards,
+    vcpus_for,
 )
 
 
@@ -65,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         sub.add_argument("--memory", type=int, default=GuestConfig.memory_mb, help="guest MiB")
         sub.add_argument(
+            "--cpus",
+            type=int,
+            help="vCPUs of each guest (default: the host's cores shared among the guests)",
+        )
+        sub.add_argument(
             "--controllers",
             type=int,
             default=GuestConfig.controllers,
@@ -92,8 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.clients < 1 or args.controllers < args.clients + 1:
         parser.error("--controllers: at least one more than --clients (a device's and a client's)")
+    guests = args.shards if args.command == "run" else 1
+    if args.cpus is not None and args.cpus < 1:
+        parser.error("--cpus: at least 1")
     config = GuestConfig(
         memory_mb=args.memory,
+        cpus=args.cpus if args.cpus is not None else vcpus_for(guests),
         timeout=args.timeout,
         controllers=args.controllers,
         clients=args.clients,

@@ -60,6 +60,7 @@ class GuestConfig:
     """Sizes and limits of one boot; the defaults are what the bench measured."""
 
     memory_mb: int = 256
+    #: vCPUs; see `vcpus_for` for how many guests side by side may have.
     cpus: int = 2
     #: Whole boot, job included; past it QEMU is killed.
     timeout: float = 900.0
@@ -75,6 +76,15 @@ class GuestConfig:
     #: bluetoothd's debug log (`-d`) in bluetoothd.log: every mgmt command and event,
     #: D-Bus call and GATT step, to read a failure by; it slows bluetoothd a little.
     bluetoothd_debug: bool = False
+
+
+def vcpus_for(guests: int, host_cores: int | None = None) -> int:
+    """vCPUs per guest so that guests side by side have no more vCPUs than the host
+    has cores. Under TCG each vCPU is a host thread, and vCPUs that outnumber the
+    cores wait on each other: two guests of two vCPUs on two cores ran the bluez
+    lane in 220 and 227 s, two guests of one vCPU in 129 and 130 s."""
+    cores = host_cores if host_cores is not None else (os.cpu_count() or 1)
+    return max(1, cores // max(1, guests))
 
 
 def qemu_argv(kernel: Kernel, initrd: Path, results: Path, config: GuestConfig) -> list[str]:

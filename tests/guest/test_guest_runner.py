@@ -47,6 +47,7 @@ from harness.guest.runner import (
     parse_marker,
     qemu_argv,
     reuse_results_dir,
+    vcpus_for,
 )
 from harness.targets.btmon import (
     LINKTYPE_BLUETOOTH_LINUX_MONITOR,
@@ -203,6 +204,17 @@ def test_qemu_argv_uses_tcg_and_shares_root_read_only(tmp_path: Path) -> None:
     assert "mitigations=off" in append
     assert f"iqos.results={tmp_path}" in append and f"iqos.stage2={STAGE2}" in append
     assert f"iqos.project={ROOT}" in append
+
+
+@pytest.mark.parametrize(
+    ("guests", "cores", "vcpus"), [(1, 2, 2), (2, 2, 1), (3, 2, 1), (2, 8, 4), (1, 1, 1)]
+)
+def test_guests_side_by_side_get_no_more_vcpus_than_the_host_has_cores(
+    guests: int, cores: int, vcpus: int
+) -> None:
+    assert vcpus_for(guests, cores) == vcpus
+    argv = qemu_argv(KERNEL, Path("/i"), Path("/r"), GuestConfig(cpus=vcpus))
+    assert argv[argv.index("-smp") + 1] == str(vcpus)
 
 
 def test_qemu_argv_refuses_paths_the_kernel_command_line_would_split(tmp_path: Path) -> None:
