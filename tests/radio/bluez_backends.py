@@ -56,6 +56,11 @@ def client_adapter_client() -> type[BaseBleakClient]:
                 except BleakError as error:
                     if str(error) != UNSIGNALLED_CONNECT:
                         raise
+                    # bleak 3.1 leaves that failed session marked connected (its
+                    # watcher is gone before BlueZ signals the link down), and the
+                    # next connect would fail with "Client is already connected".
+                    self._is_connected = False
+                    await self._release_bus()
             await super().connect(pair, **kwargs)
 
     return ClientAdapterClient
