@@ -306,8 +306,8 @@ def run_shards(argv: Sequence[str], config: GuestConfig, results: Path | None, s
     """Boot `shards` guests side by side, each running argv with IQOS_HIL_SHARD=I/N
     and its own results folder (results/shard-I); the worst exit code wins.
 
-    One guest keeps about 0.8 of the two cores busy (TCG, and much waiting on
-    the radio), so two guests overlap well."""
+    A guest spends much of its time waiting on the radio, so guests side by side
+    overlap well, as long as their vCPUs do not outnumber the cores (`vcpus_for`)."""
     install_packages(stderr_log)
     kernel = fetch_kernel(CACHE / "kernels", stderr_log)
     build_initramfs(BUSYBOX, kernel.modules, CACHE)  # once, before the guests race for it
