@@ -88,7 +88,7 @@ def vcpus_for(guests: int, host_cores: int | None = None) -> int:
 
 
 def qemu_argv(kernel: Kernel, initrd: Path, results: Path, config: GuestConfig) -> list[str]:
-    """The QEMU command line: TCG on all cores, two 9p shares, console on stdio."""
+    """The QEMU command line: TCG with `config.cpus` vCPUs, two 9p shares, console on stdio."""
     for path in (results, STAGE2, ROOT):
         if any(char.isspace() for char in str(path)):
             raise ValueError(f"{path} has white space, which the kernel command line cannot carry")
