@@ -60,7 +60,7 @@ from iqos.protocol.uuids import (
 )
 from iqos.redact import mask_serial
 from iqos.scp_channel import DEFAULT_TIMEOUT, ScpChannel
-from iqos.transcript import Direction, Transcript
+from iqos.transcript import Direction, Transcript, characteristic_name
 
 CONNECT_ATTEMPTS = 3
 BLUEZ_RACE_RETRIES = 5
@@ -74,11 +74,7 @@ connect usually wins (docs/bluez-lane.md):
   signals `ServicesResolved` before it has exported the services, and bleak
   builds the device's services without them (see REQUIRED_CHARACTERISTICS)."""
 UNSIGNALLED_CONNECT = "failed to discover services, device disconnected"
-REQUIRED_CHARACTERISTICS = {
-    SCP_CONTROL_POINT: "SCP control point",
-    BATTERY_INFORMATION: "battery information",
-    DEVICE_STATUS: "device status",
-}
+REQUIRED_CHARACTERISTICS = (SCP_CONTROL_POINT, BATTERY_INFORMATION, DEVICE_STATUS)
 """What every IQOS serves and this client uses; a connect that shows fewer is retried."""
 T = TypeVar("T")
 Notification = BatteryInformation | DeviceStatus
@@ -152,8 +148,8 @@ class IqosClient:
                 self._device = None
                 continue
             missing = [
-                name
-                for uuid, name in REQUIRED_CHARACTERISTICS.items()
+                characteristic_name(uuid)
+                for uuid in REQUIRED_CHARACTERISTICS
                 if client.services.get_characteristic(uuid) is None
             ]
             if missing:

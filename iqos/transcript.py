@@ -62,7 +62,7 @@ class Transcript:
             if entry.direction is Direction.EVENT:
                 lines.append(f"{entry.at:8.3f}  -- {entry.meaning}")
                 continue
-            name = _NAMES.get(entry.characteristic, entry.characteristic)
+            name = characteristic_name(entry.characteristic)
             lines.append(
                 f"{entry.at:8.3f}  {entry.direction:<22} {name:<20} {entry.data.hex(' ')}\n"
                 f"{'':10}{entry.meaning}"
@@ -75,6 +75,11 @@ _NAMES = {
     BATTERY_INFORMATION: "battery information",
     DEVICE_STATUS: "device status",
 }
+
+
+def characteristic_name(uuid: str) -> str:
+    """What a person calls an RRP characteristic; other UUIDs as they are."""
+    return _NAMES.get(uuid, uuid)
 
 
 def _meaning(characteristic: str, data: bytes) -> str:
