@@ -10,6 +10,10 @@ from typing import Any
 
 import pytest
 
+# The steps' asserts name expected and actual values only if pytest rewrites them,
+# and pytest rewrites only test modules unless told: before the steps are imported.
+pytest.register_assert_rewrite("scenarios", "harness.app")
+
 TARGETS = ("virtual", "bluez", "hardware")
 
 

@@ -1,7 +1,11 @@
 """The README's two commands: `python3 run.py features` and `python3 run.py tests`.
 
 Needs only python3. It makes a private virtual environment in .venv, puts tox
-in it, and hands over to tox, which installs everything else per environment.
+and the project (with its `iqos-hil` and `iqos-sim` commands) in it, and hands
+over to tox, which installs everything else per environment. Arguments after
+`--` go to pytest: `python3 run.py features -- -k pairing -n 2`.
+`python3 run.py report [--open]` serves the last report for those who prefer a
+server to opening reports/html/index.html from disk.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ JOBS = {
     "bluez": ["-e", "bluez"],
     "rehearsal": ["-e", "rehearsal"],
 }
+REPORT_JOB = "report"
 
 
 def _python() -> Path:
@@ -42,11 +47,7 @@ def _ensure_venv() -> None:
         venv.EnvBuilder(with_pip=True).create(VENV)
 
 
-def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in JOBS:
-        print(f"usage: python3 run.py {{{','.join(JOBS)}}} [-- extra tox arguments]")
-        return 2
-    _ensure_venv()
+def _pip_install(*requirements: str) -> None:
     subprocess.run(
         [
             str(_python()),
@@ -55,12 +56,37 @@ def main(argv: list[str]) -> int:
             "install",
             "-q",
             "--disable-pip-version-check",
-            TOX_REQUIREMENT,
+            *requirements,
         ],
         check=True,
+        cwd=ROOT,
     )
-    extra = argv[2:] if len(argv) > 1 and argv[1] == "--" else argv[1:]
-    command = [str(_python()), "-m", "tox", *JOBS[argv[0]], *extra]
+
+
+def _ensure_tools() -> None:
+    """tox, and the project itself so that .venv/bin/iqos-hil and iqos-sim exist."""
+    _pip_install(TOX_REQUIREMENT)
+    if not (_python().parent / "iqos-hil").exists():
+        _pip_install("-e", str(ROOT))
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in (*JOBS, REPORT_JOB):
+        print(
+            f"usage: python3 run.py {{{','.join((*JOBS, REPORT_JOB))}}} [-- pytest arguments]",
+            file=sys.stderr,
+        )
+        return 2
+    _ensure_venv()
+    _ensure_tools()
+    job, rest = argv[0], argv[1:]
+    if job == REPORT_JOB:
+        command = [str(_python()), "-m", "harness.report", "serve", *rest]
+        return subprocess.run(command, cwd=ROOT).returncode
+    pytest_arguments = rest[1:] if rest[:1] == ["--"] else rest
+    command = [str(_python()), "-m", "tox", *JOBS[job]]
+    if pytest_arguments:
+        command += ["--", *pytest_arguments]
     return subprocess.run(command, cwd=ROOT).returncode
 
 

@@ -12,7 +12,13 @@ from pytest_bdd.parser import Feature, Scenario, Step
 from harness.app import App
 from harness.evidence import Evidence
 from harness.loop import SessionLoop
-from harness.tags import DOMAIN_TAGS, MODEL_PREFIX, NEEDS_PREFIX
+from harness.reporting import (
+    ScenarioReporting,
+    hide_pytest_bdd_frames,
+    record_scenario_title,
+    severity_marker,
+)
+from harness.tags import DOMAIN_TAGS, MODEL_PREFIX, NEEDS_PREFIX, SEVERITY_PREFIX
 from harness.targets.base import Target
 from scenarios.battery import *
 from scenarios.diagnostics import *
@@ -46,15 +52,31 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "model(key): a scenario about one model only")
     for domain in sorted(DOMAIN_TAGS):
         config.addinivalue_line("markers", f"{domain}: {domain} scenarios")
+    config.pluginmanager.register(ScenarioReporting(config), "iqos-hil-reporting")
 
 
 def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Callable[..., Any] | None:
-    """`@needs:X` and `@model:K` become markers with an argument, so skips can read them."""
+    """`@needs:X` and `@model:K` become markers with an argument, so skips can read them;
+    `@severity:S` becomes the report's severity."""
+    if tag.startswith(SEVERITY_PREFIX):
+        severe: Callable[..., Any] = severity_marker(tag[len(SEVERITY_PREFIX) :])(function)
+        return severe
     for prefix, marker in ((NEEDS_PREFIX, pytest.mark.needs), (MODEL_PREFIX, pytest.mark.model)):
         if tag.startswith(prefix):
             marked: Callable[..., Any] = marker(tag[len(prefix) :])(function)
             return marked
     return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        hide_pytest_bdd_frames(item)
+
+
+def pytest_bdd_before_scenario(
+    request: pytest.FixtureRequest, feature: Feature, scenario: Scenario
+) -> None:
+    record_scenario_title(request.node, scenario)
 
 
 def pytest_bdd_after_step(
@@ -70,10 +92,25 @@ def pytest_bdd_after_step(
         scenario_app.sample(f"{step.keyword} {step.name}")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_step_error(
+    request: pytest.FixtureRequest,
+    feature: Feature,
+    scenario: Scenario,
+    step: Step,
+    step_func: Any,
+    step_func_args: dict[str, Any],
+    exception: Exception,
+) -> None:
+    """Runs while the report's step is still open, so the evidence hangs on that step."""
+    scenario_app = request.node.stash.get(APP_KEY, None)
+    if scenario_app is not None and not isinstance(exception, pytest.skip.Exception):
+        scenario_app.attach_failure_evidence()
+
+
 def pytest_bdd_after_scenario(
     request: pytest.FixtureRequest, feature: Feature, scenario: Scenario
 ) -> None:
     scenario_app = request.node.stash.get(APP_KEY, None)
     if scenario_app is not None:
-        failed = any(step.failed for step in scenario.steps)
-        scenario_app.attach_evidence(failed or request.config.getoption("--capture-always"))
+        scenario_app.attach_evidence(request.config.getoption("--capture-always"))

@@ -56,6 +56,7 @@ class App:
         self.error: IqosError | None = None
         self.heard: dict[str, Heard] = {}
         self._listeners: list[asyncio.Task[None]] = []
+        self.failed = False
 
     def __repr__(self) -> str:
         """Reports list each step's arguments; this one names the target and devices."""
@@ -69,6 +70,8 @@ class App:
         return self.devices[-1]
 
     def run(self, coroutine: Awaitable[T], timeout: float = 60.0) -> T:
+        __tracebackhide__ = True
+
         async def wrapped() -> T:
             return await coroutine
 
@@ -229,11 +232,22 @@ class App:
     def sample(self, step: str) -> None:
         self.run(self.evidence.sample(step))
 
-    def attach_evidence(self, with_capture: bool) -> None:
-        """The transcript, state and timeline always; the btsnoop capture when asked."""
+    def attach_failure_evidence(self) -> None:
+        """Hung on the step that failed: the radio capture so far and the state changes."""
+        self.failed = True
 
         async def attach() -> None:
-            await self.evidence.attach(await self.target.capture() if with_capture else None)
+            await self.evidence.attach_failure(await self.target.capture())
+
+        self.run(attach())
+
+    def attach_evidence(self, with_capture: bool) -> None:
+        """On the scenario: transcript and timeline always, state changes unless a failed
+        step already shows them, and the btsnoop capture when asked."""
+
+        async def attach() -> None:
+            capture = await self.target.capture() if with_capture else None
+            await self.evidence.attach(capture, changes=not self.failed)
 
         self.run(attach())
 

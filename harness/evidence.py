@@ -1,6 +1,6 @@
 """Evidence of one scenario for the report: the GATT transcript of each device,
-its state before and after, what the operator was asked, and a timeline picture
-of battery and holder state across the steps.
+what changed in its state, the radio capture when a step fails (hung on that
+step), and a timeline picture of battery and holder state across the steps.
 """
 
 from __future__ import annotations
@@ -52,29 +52,68 @@ class Evidence:
             if state is not None:
                 evidence.samples.append(_sample(step, state))
 
-    async def attach(self, capture: bytes | None = None) -> None:
+    async def attach_failure(self, capture: bytes | None) -> None:
+        """On the step that failed: the radio capture so far and what changed on each device."""
+        if capture:
+            allure.attach(capture, name="btsnoop capture (open in Wireshark)", extension="btsnoop")
+        await self._attach_changes()
+
+    async def attach(self, capture: bytes | None = None, changes: bool = True) -> None:
+        """On the scenario: each device's GATT transcript, state changes and timeline."""
         if capture:
             allure.attach(capture, name="btsnoop capture (open in Wireshark)", extension="btsnoop")
         for evidence in self.devices.values():
-            label = evidence.device.label
             allure.attach(
                 evidence.transcript.render() or "(nothing crossed the link)",
-                name=f"GATT transcript: {label}",
+                name=f"GATT transcript: {evidence.device.label}",
                 attachment_type=allure.attachment_type.TEXT,
             )
-            after = await evidence.device.hands.snapshot()
-            if evidence.before is not None or after is not None:
-                allure.attach(
-                    json.dumps({"before": evidence.before, "after": after}, indent=2, default=str),
-                    name=f"device state before and after: {label}",
-                    attachment_type=allure.attachment_type.JSON,
-                )
+        if changes:
+            await self._attach_changes()
+        for evidence in self.devices.values():
             if len(evidence.samples) > 1:
                 allure.attach(
-                    timeline_svg(label, evidence.samples),
-                    name=f"battery and holder timeline: {label}",
+                    timeline_svg(evidence.device.label, evidence.samples),
+                    name=f"battery and holder timeline: {evidence.device.label}",
                     attachment_type=allure.attachment_type.SVG,
                 )
+
+    async def _attach_changes(self) -> None:
+        for evidence in self.devices.values():
+            after = await evidence.device.hands.snapshot()
+            if evidence.before is None and after is None:
+                continue
+            allure.attach(
+                state_changes(evidence.before or {}, after or {}),
+                name=f"device state changes: {evidence.device.label}",
+                attachment_type=allure.attachment_type.TEXT,
+            )
+
+
+def state_changes(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """One line per value that changed, `key: before -> after`: what a reader of a red
+    scenario looks for, without comparing two dumps by eye."""
+    old, new = _flatten(before), _flatten(after)
+    lines = []
+    for key in sorted(old.keys() | new.keys()):
+        if key not in new:
+            lines.append(f"{key}: {old[key]} -> (gone)")
+        elif key not in old:
+            lines.append(f"{key}: (new) -> {new[key]}")
+        elif old[key] != new[key]:
+            lines.append(f"{key}: {old[key]} -> {new[key]}")
+    return "\n".join(lines) if lines else "(no change since the device was provided)"
+
+
+def _flatten(state: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in state.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = json.dumps(value, default=str)
+    return flat
 
 
 def _sample(step: str, state: dict[str, Any]) -> Sample:

@@ -51,6 +51,7 @@ class SessionLoop:
         cancelled and its cancellation awaited before the step sees the error:
         nothing keeps running behind the next step's back.
         """
+        __tracebackhide__ = True
         if threading.current_thread() is self._thread:
             raise RuntimeError("SessionLoop.run called from the loop thread itself")
         if self._loop.is_closed():

@@ -1,29 +1,46 @@
-"""Render the allure results of a feature run into an HTML report.
+"""The HTML report of a feature run: one self-contained page that opens from disk.
 
 Uses Allure 3 from npm, installed into tools/allure on first use (and Node.js
 from the distribution when the machine has none), so a fresh machine needs
-nothing installed by hand.
+nothing installed by hand. The page is Allure's single-file output: a report
+split into JSON files cannot be opened with a double click, because browsers
+refuse `fetch` from `file://`. History lives beside the report, not in it, so
+that each run starts from an empty report folder and still shows what changed.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import hashlib
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import webbrowser
 from collections import Counter
 from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.report_categories import CATEGORIES
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLURE_DIR = ROOT / "tools" / "allure"
 ALLURE_BIN = ALLURE_DIR / "node_modules" / ".bin" / "allure"
+REPORT_NAME = "iqos-hil features"
+KNOWN_ISSUES = ROOT / "features" / "known-issues.yaml"
+HIDDEN_LABELS = ("thread", "framework", "language")
+"""Labels allure-pytest-bdd adds that tell a scenario's reader nothing."""
 
 
 class ReportError(RuntimeError):
-    """The report could not be rendered; the message says which tool is missing."""
+    """The report could not be rendered; the message says what is missing or wrong."""
 
 
 def _ensure_node() -> None:
@@ -58,41 +75,127 @@ def summarize(folders: list[Path]) -> Counter[str]:
     return outcomes
 
 
-def render(folders: list[Path], output: Path) -> Path:
-    """One report from one or more result folders (a sharded run writes one each)."""
+def known_issue_rules(path: Path) -> list[dict[str, Any]]:
+    """Allure resolution rules from the project's known-issues file.
+
+    Each entry names a scenario (`feature file:scenario title`, as the report's
+    full name shows it) or a message pattern, and why the failure is known; the
+    report then files such a failure as known instead of new.
+    """
+    if not path.exists():
+        return []
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ReportError(f"{path}: not valid YAML: {error}") from None
+    if not isinstance(entries, list):
+        raise ReportError(f"{path}: expected a list of known issues")
+    rules = []
+    for number, entry in enumerate(entries, 1):
+        where = f"{path}: entry {number}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("reason"), str):
+            raise ReportError(f"{where}: each entry needs a 'reason' (text)")
+        unknown = set(entry) - {"scenario", "message", "reason"}
+        if unknown:
+            raise ReportError(f"{where}: unknown keys {sorted(unknown)}; use scenario, message")
+        rule: dict[str, Any] = {"resolution": "accepted", "comment": entry["reason"]}
+        if isinstance(entry.get("scenario"), str):
+            rule["testCaseId"] = [hashlib.md5(entry["scenario"].encode()).hexdigest()]
+        if isinstance(entry.get("message"), str):
+            rule["messageRegexp"] = entry["message"]
+        if len(rule) == 2:
+            raise ReportError(f"{where}: name a 'scenario' or a 'message' pattern")
+        rules.append(rule)
+    return rules
+
+
+def allure_config(output: Path, history: Path, known_issues: Path) -> dict[str, Any]:
+    return {
+        "name": REPORT_NAME,
+        "output": str(output),
+        "historyPath": str(history),
+        "hideLabels": list(HIDDEN_LABELS),
+        "categories": {"rules": CATEGORIES},
+        "resolutions": {"rules": known_issue_rules(known_issues)},
+        "plugins": {"awesome": {"options": {"singleFile": True, "reportName": REPORT_NAME}}},
+    }
+
+
+def render(
+    folders: list[Path],
+    output: Path,
+    history: Path | None = None,
+    known_issues: Path = KNOWN_ISSUES,
+) -> Path:
+    """One report from one or more result folders (a sharded run writes one each).
+
+    The output folder is emptied first: it holds this run's page and nothing older.
+    """
     for folder in folders:
         if not folder.is_dir() or not any(folder.glob("*-result.json")):
             raise ReportError(f"no allure results in {folder}: did the feature run start?")
     allure = ensure_allure()
-    with tempfile.TemporaryDirectory(prefix="iqos-hil-allure-") as merged:
+    output = output.resolve()
+    history = (history or output.parent / f"{output.name}-history.jsonl").resolve()
+    shutil.rmtree(output, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="iqos-hil-allure-") as work:
+        merged = Path(work) / "allure-results"
         for folder in folders:
             shutil.copytree(folder, merged, dirs_exist_ok=True)
-        subprocess.run(
-            [
-                str(allure),
-                "generate",
-                merged,
-                "--output",
-                str(output),
-                "--report-name",
-                "iqos-hil features",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
+        config = Path(work) / "allurerc.json"
+        config.write_text(json.dumps(allure_config(output, history, known_issues)))
+        generated = subprocess.run(
+            [str(allure), "generate", "--config", str(config), str(merged)],
+            cwd=work,
+            capture_output=True,
+            text=True,
         )
+        if generated.returncode != 0:
+            raise ReportError(f"allure generate failed: {generated.stderr.strip()[-2000:]}")
     index = output / "index.html"
     if not index.exists():
         raise ReportError(f"allure generate wrote no {index}")
     return index
 
 
+def serve(folder: Path, port: int, open_browser: bool) -> None:
+    """For people who prefer a server to a double click: the report on 127.0.0.1."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        url = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        print(f"report: serving {folder} at {url} (Ctrl-C stops)", flush=True)
+        if open_browser:
+            webbrowser.open(url)
+        with contextlib.suppress(KeyboardInterrupt):
+            server.serve_forever()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m harness.report", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("render", help="render result folders into one page")
+    make.add_argument("results", type=Path, nargs="+", help="allure result folders")
+    make.add_argument("output", type=Path, help="report folder (emptied first)")
+    make.add_argument("--history", type=Path, help="history file kept across runs")
+    show = commands.add_parser("serve", help="serve a rendered report on 127.0.0.1")
+    show.add_argument("folder", type=Path, nargs="?", default=ROOT / "reports" / "html")
+    show.add_argument("--port", type=int, default=0, help="default: any free port")
+    show.add_argument("--open", action="store_true", help="open it in the default browser")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("results", type=Path, nargs="+", help="allure result folders")
-    parser.add_argument("output", type=Path)
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        if not (args.folder / "index.html").exists():
+            print(
+                f"report: no report in {args.folder}: run python3 run.py features", file=sys.stderr
+            )
+            return 2
+        serve(args.folder, args.port, args.open)
+        return 0
     try:
-        index = render(args.results, args.output)
+        index = render(args.results, args.output, args.history)
     except (ReportError, subprocess.CalledProcessError) as error:
         print(f"report: {error}", file=sys.stderr)
         return 1

@@ -38,6 +38,9 @@ class Ability(StrEnum):
 
 NEEDS_PREFIX = "needs:"
 MODEL_PREFIX = "model:"
+SEVERITY_PREFIX = "severity:"
+SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
+"""Allure's severity levels; a scenario without the tag is `normal`."""
 
 
 def needs(tags: set[str]) -> set[str]:
@@ -54,11 +57,16 @@ def known_tag_problem(tag: str, model_keys: frozenset[str] | None = None) -> str
         if name in known:
             return None
         return f"unknown tag @{tag}: needs one of {', '.join(sorted(known))}"
+    if tag.startswith(SEVERITY_PREFIX):
+        if tag[len(SEVERITY_PREFIX) :] in SEVERITIES:
+            return None
+        return f"unknown tag @{tag}: severities are {', '.join(SEVERITIES)}"
     if tag.startswith(MODEL_PREFIX):
         if model_keys is None or tag[len(MODEL_PREFIX) :] in model_keys:
             return None
         return f"unknown tag @{tag}: models are {', '.join(sorted(model_keys))}"
     return (
         f"unknown tag @{tag}: use a domain tag ({', '.join(sorted(DOMAIN_TAGS))}), "
-        f"@{NEEDS_PREFIX}<capability or ability> or @{MODEL_PREFIX}<profile>"
+        f"@{NEEDS_PREFIX}<capability or ability>, @{MODEL_PREFIX}<profile> "
+        f"or @{SEVERITY_PREFIX}<{'|'.join(SEVERITIES)}>"
     )

@@ -13,7 +13,9 @@ from scenarios.parameters import TYPES
 def can_read_battery(app: App) -> None:
     """The battery frame is readable (needs an encrypted link) and has a charger level."""
     battery = app.run(app.client().battery())
-    assert battery.charger is not None and battery.charger.level is not None, battery
+    assert battery.charger is not None and battery.charger.level is not None, (
+        f"{app.device.label}: expected a charger level, the app read {battery}"
+    )
 
 
 @then("the app can read the battery of every device")
@@ -48,13 +50,20 @@ def notified_of_charger_level(app: App, level: int) -> None:
 @then(parsers.parse("the app reads a charger level of {level:Percent}%", extra_types=TYPES))
 def reads_charger_level(app: App, level: int) -> None:
     battery = app.run(app.client().battery())
-    assert battery.charger is not None and battery.charger.level == level, battery
+    actual = battery.charger.level if battery.charger else None
+    assert actual == level, (
+        f"{app.device.label}: expected a charger level of {level}%, the app read {actual}%"
+    )
 
 
 @then(parsers.parse("the app reads a holder level of {level:Percent}%", extra_types=TYPES))
 def reads_holder_level(app: App, level: int) -> None:
     battery = app.run(app.client().battery())
-    assert battery.holder is not None and battery.holder.level == level, battery
+    actual = battery.holder.level if battery.holder else None
+    assert actual == level, (
+        f"{app.device.label}: expected a holder level of {level}%, the app read "
+        + (f"{actual}%" if battery.holder else "no holder")
+    )
 
 
 @then("the app was not notified of the change")
@@ -62,7 +71,9 @@ def not_notified(app: App) -> None:
     """Checked after a read: notifications sent before a read's answer arrive before it,
     so anything not heard by now was dropped. No waiting involved."""
     heard = app.heard[app.device.address]
-    assert not heard.battery, f"the app was notified: {heard.battery}"
+    assert not heard.battery, (
+        f"{app.device.label}: expected no battery notification, the app heard {heard.battery}"
+    )
 
 
 @then("the app is notified that the holder is ready to use")
@@ -78,13 +89,17 @@ def notified_holder_ready(app: App) -> None:
 def no_holder(app: App) -> None:
     """Holder status is only available while the holder is in the charger."""
     battery = app.run(app.client().battery())
-    assert battery.holder is None, battery
+    assert battery.holder is None, (
+        f"{app.device.label}: expected no holder, the battery shows {battery.holder}"
+    )
 
 
 @then("the battery shows a holder")
 def a_holder(app: App) -> None:
     battery = app.run(app.client().battery())
-    assert battery.holder is not None, battery
+    assert battery.holder is not None, (
+        f"{app.device.label}: expected a holder, the battery shows none: {battery}"
+    )
 
 
 @given("the device is fully charged")
@@ -98,11 +113,17 @@ def fully_charged(app: App) -> None:
 @then(parsers.parse("the app reads {sessions:d} sessions left"))
 def sessions_left(app: App, sessions: int) -> None:
     """A one-piece device: sessions left follow from the battery level."""
-    assert app.run(app.client().sessions_left()) == sessions
+    actual = app.run(app.client().sessions_left())
+    assert actual == sessions, (
+        f"{app.device.label}: expected {sessions} sessions left, the app read {actual}"
+    )
 
 
 @then("the holder is charging")
 def holder_charging(app: App) -> None:
     """The charger reports the holder state only while the holder is in it."""
     status = app.run(app.client().status())
-    assert status.holder is not None and status.holder.state is HolderState.CHARGING, status
+    state = status.holder.state if status.holder else None
+    assert state is HolderState.CHARGING, (
+        f"{app.device.label}: expected the holder charging, the status shows {state}"
+    )

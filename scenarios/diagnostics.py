@@ -16,7 +16,10 @@ def read_diagnostics(app: App) -> None:
 @then("the diagnostics report a healthy device")
 def healthy(app: App) -> None:
     report = app.last_diagnostics()
-    assert report.healthy, f"{app.device.label}: {report.findings}"
+    assert report.healthy, (
+        f"{app.device.label}: expected a healthy device, the diagnostics report "
+        f"{[finding.code for finding in report.findings]}"
+    )
 
 
 @then(parsers.parse('the diagnostics report "{finding}"'))
@@ -30,27 +33,37 @@ def reports(app: App, finding: str) -> None:
 @then(parsers.parse('the finding "{finding}" has severity "{severity}"'))
 def severity(app: App, finding: str, severity: str) -> None:
     found = app.finding(finding)
-    assert found.severity.value == severity, f"{finding} is {found.severity.value}"
+    assert found.severity.value == severity, (
+        f"{app.device.label}: expected {finding} to be {severity!r}, it is {found.severity.value!r}"
+    )
 
 
 @then(parsers.parse('the app advises "{action}"'))
 def advises(app: App, action: str) -> None:
     """The action shown to the user, for any finding in the report."""
     actions = [f.action for f in app.last_diagnostics().findings]
-    assert action in actions, f"advised actions: {actions}"
+    assert action in actions, (
+        f"{app.device.label}: expected the advice {action!r}, the app advises {actions}"
+    )
 
 
 @then(parsers.parse('the diagnostics show the last session ended with "{reason}"'))
 def last_session_reason(app: App, reason: str) -> None:
     report = app.last_diagnostics(refresh=True)
     session = report.last_session
-    assert session is not None, "no last session in the report"
-    assert session.end_reason.name.lower().replace("_", " ") == reason, session
+    assert session is not None, f"{app.device.label}: expected a last session, the report has none"
+    ended = session.end_reason.name.lower().replace("_", " ")
+    assert ended == reason, (
+        f"{app.device.label}: expected the last session to end with {reason!r}, "
+        f"it ended with {ended!r}"
+    )
 
 
 @then("the diagnostics show the firmware version and a masked serial number")
 def firmware_and_serial(app: App) -> None:
     """Firmware in full; the serial masked, as in every log and report unless asked for."""
     report = app.last_diagnostics(refresh=True)
-    assert report.firmware, report
-    assert report.serial and "*" in report.serial, report.serial
+    assert report.firmware, f"{app.device.label}: expected a firmware version, the report has none"
+    assert report.serial and "*" in report.serial, (
+        f"{app.device.label}: expected a masked serial number, the report shows {report.serial!r}"
+    )

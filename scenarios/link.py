@@ -40,7 +40,9 @@ def failed_protocol(app: App) -> None:
 def can_read_firmware(app: App) -> None:
     """The client is still usable: the same request now succeeds."""
     version = app.run(app.client().firmware_version())
-    assert version.major or version.minor or version.patch or version.build, version
+    assert version.major or version.minor or version.patch or version.build, (
+        f"{app.device.label}: expected a firmware version, the app read {version}"
+    )
 
 
 @then("the app can read the device status")

@@ -102,20 +102,31 @@ def every_paired(app: App) -> None:
 @then(parsers.parse('pairing fails with "{reason}"'))
 def pairing_fails(app: App, reason: str) -> None:
     """The last attempt raised the client's typed error with this meaning."""
-    assert app.error is not None, "pairing succeeded"
-    assert app.error.reason == reason, f"pairing failed with {app.error.reason!r}: {app.error}"
+    assert app.error is not None, (
+        f"{app.device.label}: expected pairing to fail with {reason!r}, it succeeded"
+    )
+    assert app.error.reason == reason, (
+        f"{app.device.label}: expected pairing to fail with {reason!r}, "
+        f"it failed with {app.error.reason!r}: {app.error}"
+    )
 
 
 @then("the device advertises that it is bonded")
 def advertises_bonded(app: App) -> None:
     """The advertising state byte says bonded (0x00)."""
-    assert app.advertised_state() is PairingState.BONDED
+    state = app.advertised_state()
+    assert state is PairingState.BONDED, (
+        f"{app.device.label}: expected it to advertise that it is bonded, it advertises {state}"
+    )
 
 
 @then("the device advertises that it is in pairing mode")
 def advertises_pairing_mode(app: App) -> None:
     """The advertising state byte says unbonded, pairing mode (0x01)."""
-    assert app.advertised_state() is PairingState.PAIRING_MODE
+    state = app.advertised_state()
+    assert state is PairingState.PAIRING_MODE, (
+        f"{app.device.label}: expected it to advertise pairing mode, it advertises {state}"
+    )
 
 
 @when("the user unpairs the device")
@@ -133,7 +144,9 @@ def forget(app: App) -> None:
 @then("the app no longer holds a bond for the device")
 def no_bond(app: App) -> None:
     """The app's key store has nothing for the device."""
-    assert not app.run(app.client().is_paired())
+    assert not app.run(app.client().is_paired()), (
+        f"{app.device.label}: expected no bond in the app, the app still holds one"
+    )
 
 
 @when("the user puts the device in pairing mode")

@@ -56,6 +56,9 @@ def no_bonds(app: App) -> None:
 def last_session_after_pairing_again(app: App, reason: str, puffs: int) -> None:
     """The last-session record survives a reset and says why and when it ended."""
     session = app.last_session(repair=True)
-    assert session is not None, "the device reports no last session"
-    assert session.end_reason.name.lower().replace("_", " ") == reason, session
-    assert session.puff_count == puffs, session
+    assert session is not None, f"{app.device.label}: expected a last session, it reports none"
+    ended = session.end_reason.name.lower().replace("_", " ")
+    assert (ended, session.puff_count) == (reason, puffs), (
+        f"{app.device.label}: expected the last session to end with {reason!r} after "
+        f"{puffs} puffs, it ended with {ended!r} after {session.puff_count}"
+    )
