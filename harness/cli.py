@@ -12,16 +12,41 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from harness.scenario_tools import lint_command, steps_command
 from iqos.cli import add_device_arguments, execute, exit_code
 from iqos.errors import IqosError
 from iqos.models import model_named
+from iqos.protocol.model import ModelSpec
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad arguments give one line on standard error and exit 2 (docs/cli.md), not
+    argparse's usage block: a script's log shows what was wrong at a glance."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _model(text: str) -> ModelSpec:
+    try:
+        return model_named(text)
+    except KeyError as unknown:
+        raise argparse.ArgumentTypeError(str(unknown.args[0])) from None
+
+
+def _check_faults(args: argparse.Namespace) -> None:
+    """A fault the simulated model cannot have is refused before the simulator starts,
+    with the faults it can have."""
+    from simulator.control import check_faults
+    from simulator.profile import find_profile
+
+    check_faults(find_profile(args.model.key), args.fault)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="iqos-hil",
         description="Drive IQOS devices (simulated or on a bench). "
         "Also: `iqos-hil steps` (step catalog) and `iqos-hil lint FEATURES` (feature lint).",
@@ -30,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--bench", type=Path, help="bench file (hardware target)")
     parser.add_argument(
         "--model",
+        type=_model,
         default="IQOS 3 DUO",
         help="virtual target: the model of the simulated device to start (default IQOS 3 DUO)",
     )
@@ -57,7 +83,7 @@ async def _on_virtual(args: argparse.Namespace) -> int:
     target = VirtualTarget()
     await target.start()
     try:
-        device = await target.provide(model_named(args.model))
+        device = await target.provide(args.model)
         for fault in args.fault:
             await device.hands.inject(fault)
         return await execute(args, target.client_options())
@@ -82,14 +108,20 @@ def main(argv: list[str] | None = None) -> int:
         return steps_command(argv[1:])
     if argv and argv[0] == "lint":
         return lint_command(argv[1:])
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.target == "virtual":
+        try:
+            _check_faults(args)
+        except ValueError as error:
+            parser.error(f"argument --fault: {error}")
     try:
         run = _on_virtual if args.target == "virtual" else _on_hardware
         return asyncio.run(run(args))
     except IqosError as error:
         print(f"iqos-hil: {error.reason}: {error}", file=sys.stderr)
         return exit_code(error)
-    except (KeyError, ValueError) as error:
+    except ValueError as error:
         print(f"iqos-hil: {error}", file=sys.stderr)
         return 2
 

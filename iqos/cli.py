@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -40,11 +41,27 @@ EXIT_CODES: dict[type[IqosError], int] = {
 }
 DEVICE_REPORTS_ERROR = 1
 COMMANDS = ("scan", "pair", "status", "diag", "reset", "unpair", "find", "haptics")
+_BLE_ADDRESS = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
+
+
+def ble_address(text: str) -> str:
+    """`--address` in upper case, as discovery and the bench spell it. Checked before
+    any scan: a mistyped address would otherwise scan in vain and report 'not found'."""
+    address = text.strip().upper()
+    if not _BLE_ADDRESS.fullmatch(address):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a BLE address; one looks like AA:BB:CC:DD:EE:FF"
+        )
+    return address
 
 
 def add_device_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("command", choices=COMMANDS)
-    parser.add_argument("--address", help="the device (default: the first one found)")
+    parser.add_argument(
+        "--address",
+        type=ble_address,
+        help="the device, AA:BB:CC:DD:EE:FF in any case (default: the first one found)",
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--scan-seconds", type=float, default=5.0)
     parser.add_argument("--full-serial", action="store_true", help="show serials unmasked")

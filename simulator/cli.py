@@ -19,10 +19,10 @@ import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from simulator.clock import SimulatedClock
-from simulator.control import Control, ControlError, request, serve_control
+from simulator.control import Control, ControlError, check_faults, request, serve_control
 from simulator.device import SimulatedDevice
 from simulator.faults import CATALOGUE, UnknownFault, load_script, lookup
 from simulator.profile import ProfileError, find_profile
@@ -33,8 +33,16 @@ if TYPE_CHECKING:  # bless is imported only when a device goes on BlueZ
 DEFAULT_SOCKET = Path(tempfile.gettempdir()) / "iqos-sim.sock"
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad arguments give one line on standard error and exit 2 (docs/cli.md), not
+    argparse's usage block: a script's log shows what was wrong at a glance."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="iqos-sim", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
@@ -80,29 +88,39 @@ def _new_device(args: argparse.Namespace, address: str, model: str = "") -> Simu
     return device
 
 
-async def _serve(args: argparse.Namespace) -> int:
+def _check_serve_arguments(args: argparse.Namespace) -> None:
+    """Everything `serve` can refuse, refused before a device, a radio or the socket starts."""
     if args.count < 1:
-        raise ControlError("--count must be at least 1")
-    find_profile(args.model)
-    for fault in args.fault:
-        lookup(fault)
+        raise ControlError(f"--count must be at least 1, not {args.count}")
+    if args.radio == "bluez" and not args.adapter:
+        raise ControlError("--radio bluez needs --adapter hciN, one per device")
     for script in args.faults:
         args.fault += load_script(script)
+    profiles = [find_profile(args.model)]
+    if args.radio == "bluez":
+        profiles = [find_profile(str(c).partition("=")[2] or args.model) for c in args.adapter]
+    for profile in profiles:
+        check_faults(profile, args.fault)
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    _check_serve_arguments(args)
     stopping = asyncio.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signal_number, stopping.set)
-    peripherals: list[BlessPeripheral] = []
-    if args.radio == "bluez":
-        peripherals = await _serve_on_bluez(args)
-        control = Control([p.device for p in peripherals], settled=_settled(peripherals))
-    else:
-        control = Control(await _serve_on_virtual_radio(args))
-    server = await serve_control(control, args.socket)
-    print(f"control socket: {args.socket}", flush=True)
-    async with server:
+    control = Control([])
+    async with await serve_control(control, args.socket):
+        peripherals: list[BlessPeripheral] = []
+        if args.radio == "bluez":
+            peripherals = await _serve_on_bluez(args)
+            control.devices = [p.device for p in peripherals]
+            control.settled = _settled(peripherals)
+        else:
+            control.devices = await _serve_on_virtual_radio(args)
+        print(f"control socket: {args.socket}", flush=True)
         await stopping.wait()
-    for peripheral in peripherals:
-        await peripheral.stop()
+        for peripheral in peripherals:
+            await peripheral.stop()
     return 0
 
 
@@ -151,10 +169,6 @@ async def _serve_on_bluez(args: argparse.Namespace) -> list[BlessPeripheral]:
         system_bus,
     )
 
-    if not args.adapter:
-        raise ControlError("--radio bluez needs --adapter hciN, one per device")
-    for choice in args.adapter:
-        find_profile(str(choice).partition("=")[2] or args.model)
     try:
         bus = await system_bus()
         await register_agent(bus)
