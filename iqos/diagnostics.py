@@ -36,63 +36,279 @@ class Finding:
     action: str
 
 
+@dataclass(frozen=True)
+class FindingKind:
+    """A code the diagnostics can report. Every finding is made from one of these, so
+    the catalogue is complete and docs/diagnostics.md is generated from it."""
+
+    code: str
+    severity: Severity
+    message: str
+    action: str
+    raised_when: str
+    """What in the device's answers raises it, in the words of the status frame."""
+
+    def found(self, detail: str = "") -> Finding:
+        """The finding as reported; `detail` is what only the device knows (a raw code)."""
+        message = f"{self.message} {detail}" if detail else self.message
+        return Finding(self.code, self.severity, message, self.action)
+
+
 CONTACT_SUPPORT = "contact support: the device needs service"
+_REINSERT = "insert the holder into the charger again"
+_INSERT = "insert the holder into the charger"
+_COOL_DOWN = "let the device cool down"
+_RESET = "reset the device"
+_CLEAN = "clean the holder"
+_CONTACTS = "insert the holder into the charger again and clean its contacts"
 
 _CHARGER_ERRORS = {
-    ChargerSystemError.HOLDER_BATTERY_CHARGER_DEFECT: (
+    ChargerSystemError.HOLDER_BATTERY_CHARGER_DEFECT: FindingKind(
+        "charger_error_holder_battery_charger_defect",
+        Severity.ERROR,
         "the holder charging circuit is defective",
         CONTACT_SUPPORT,
+        "charger system error HOLDER_BATTERY_CHARGER_DEFECT",
     ),
-    ChargerSystemError.CHARGING_TIMEOUT: (
+    ChargerSystemError.CHARGING_TIMEOUT: FindingKind(
+        "charger_error_charging_timeout",
+        Severity.ERROR,
         "charging took too long",
         "plug the charger into another power source and charge again",
+        "charger system error CHARGING_TIMEOUT",
     ),
-    ChargerSystemError.CHARGER_BATTERY_CHARGER_DEFECT: (
+    ChargerSystemError.CHARGER_BATTERY_CHARGER_DEFECT: FindingKind(
+        "charger_error_charger_battery_charger_defect",
+        Severity.ERROR,
         "the charger battery circuit is defective",
         CONTACT_SUPPORT,
+        "charger system error CHARGER_BATTERY_CHARGER_DEFECT",
     ),
-    ChargerSystemError.SELF_TEST_FAILURE: ("the self-test failed", "reset the device"),
+    ChargerSystemError.SELF_TEST_FAILURE: FindingKind(
+        "charger_error_self_test_failure",
+        Severity.ERROR,
+        "the self-test failed",
+        _RESET,
+        "charger system error SELF_TEST_FAILURE",
+    ),
+}
+_CHARGER_LOW_BATTERY = FindingKind(
+    "charger_low_battery",
+    Severity.WARNING,
+    "the charger battery is low",
+    "charge the pocket charger",
+    "charger state: low battery",
+)
+_CHARGER_DEFECT = FindingKind(
+    "charger_defect",
+    Severity.ERROR,
+    "the charger is defective",
+    CONTACT_SUPPORT,
+    "charger state: defect",
+)
+_HOLDER_STATES = {
+    HolderState.UNPLUGGED: FindingKind(
+        "holder_not_in_charger",
+        Severity.INFO,
+        "the holder is out of the charger",
+        _INSERT,
+        "holder state UNPLUGGED, on a model with a holder",
+    ),
+    HolderState.UNCHARGED: FindingKind(
+        "holder_uncharged",
+        Severity.WARNING,
+        "the holder is empty",
+        _INSERT,
+        "holder state UNCHARGED, on a model with a holder",
+    ),
+    HolderState.CLEANING: FindingKind(
+        "cleaning_needed",
+        Severity.WARNING,
+        "the holder needs cleaning",
+        _CLEAN,
+        "holder state CLEANING, on a model with a holder",
+    ),
+}
+_CONNECTION = {
+    HolderConnection.RX_PIN_OPEN: FindingKind(
+        "holder_rx_pin_open",
+        Severity.ERROR,
+        "holder connection: rx pin open",
+        _CONTACTS,
+        "holder connection RX_PIN_OPEN, on a model with a holder",
+    ),
+    HolderConnection.TX_PIN_OPEN: FindingKind(
+        "holder_tx_pin_open",
+        Severity.ERROR,
+        "holder connection: tx pin open",
+        _CONTACTS,
+        "holder connection TX_PIN_OPEN, on a model with a holder",
+    ),
+    HolderConnection.NOT_CONNECTED: FindingKind(
+        "holder_not_connected",
+        Severity.ERROR,
+        "holder connection: not connected",
+        _CONTACTS,
+        "holder connection NOT_CONNECTED, on a model with a holder",
+    ),
+}
+_HOLDER_DEFECT = FindingKind(
+    "holder_defect",
+    Severity.ERROR,
+    "the holder is defective",
+    CONTACT_SUPPORT,
+    "holder state: defect, on a model with a holder",
+)
+_BATTERY_EMPTY = FindingKind(
+    "battery_empty",
+    Severity.WARNING,
+    "the battery is too low for a session",
+    "charge the device",
+    "holder state UNCHARGED, on a model without a holder (IQOS 3 Multi)",
+)
+_AMBIENT = {
+    AmbientState.TOO_LOW: FindingKind(
+        "ambient_too_cold",
+        Severity.WARNING,
+        "the device is too cold",
+        "let the device warm up",
+        "ambient temperature TOO_LOW",
+    ),
+    AmbientState.TOO_HIGH: FindingKind(
+        "ambient_too_hot",
+        Severity.WARNING,
+        "the device is too hot",
+        _COOL_DOWN,
+        "ambient temperature TOO_HIGH",
+    ),
 }
 _HOLDER_ERRORS = {
-    HolderError.SYSTEM_DEFECT: ("the holder has a system defect", CONTACT_SUPPORT),
-    HolderError.CHARGING_TIMEOUT: (
-        "the holder took too long to charge",
-        "insert the holder into the charger again",
+    HolderError.SYSTEM_DEFECT: FindingKind(
+        "holder_error_system_defect",
+        Severity.ERROR,
+        "the holder has a system defect",
+        CONTACT_SUPPORT,
+        "holder 1 error SYSTEM_DEFECT",
     ),
-    HolderError.TEMPERATURE_OUT_OF_RANGE: (
+    HolderError.CHARGING_TIMEOUT: FindingKind(
+        "holder_error_charging_timeout",
+        Severity.ERROR,
+        "the holder took too long to charge",
+        _REINSERT,
+        "holder 1 error CHARGING_TIMEOUT",
+    ),
+    HolderError.TEMPERATURE_OUT_OF_RANGE: FindingKind(
+        "holder_error_temperature_out_of_range",
+        Severity.ERROR,
         "the holder temperature is out of range",
         "let the device return to room temperature",
+        "holder 1 error TEMPERATURE_OUT_OF_RANGE",
     ),
-    HolderError.IDENTIFICATION_FAILURE: (
+    HolderError.IDENTIFICATION_FAILURE: FindingKind(
+        "holder_error_identification_failure",
+        Severity.ERROR,
         "the charger cannot identify the holder",
         "clean the holder contacts and insert it again",
+        "holder 1 error IDENTIFICATION_FAILURE",
     ),
 }
 _HOLDER_WARNINGS = {
-    HolderWarning.COMMUNICATION_PROBLEM: (
+    HolderWarning.COMMUNICATION_PROBLEM: FindingKind(
+        "holder_warning_communication_problem",
+        Severity.WARNING,
         "the holder does not answer the charger reliably",
-        "insert the holder into the charger again",
+        _REINSERT,
+        "holder 1 warning COMMUNICATION_PROBLEM",
     ),
-    HolderWarning.NULL_CHARGING_COUNT: ("the holder has never been charged", "charge the holder"),
-    HolderWarning.PROTOCOL_NOT_SUPPORTED: (
+    HolderWarning.NULL_CHARGING_COUNT: FindingKind(
+        "holder_warning_null_charging_count",
+        Severity.WARNING,
+        "the holder has never been charged",
+        "charge the holder",
+        "holder 1 warning NULL_CHARGING_COUNT",
+    ),
+    HolderWarning.PROTOCOL_NOT_SUPPORTED: FindingKind(
+        "holder_warning_protocol_not_supported",
+        Severity.WARNING,
         "the holder firmware does not match the charger",
         CONTACT_SUPPORT,
+        "holder 1 warning PROTOCOL_NOT_SUPPORTED",
     ),
-    HolderWarning.BATTERY_AGED: ("the holder battery is aged", "consider replacing the holder"),
+    HolderWarning.BATTERY_AGED: FindingKind(
+        "battery_aged",
+        Severity.WARNING,
+        "the holder battery is aged",
+        "consider replacing the holder",
+        "holder 1 warning BATTERY_AGED",
+    ),
 }
-_CONNECTION = {
-    HolderConnection.RX_PIN_OPEN: "holder_rx_pin_open",
-    HolderConnection.TX_PIN_OPEN: "holder_tx_pin_open",
-    HolderConnection.NOT_CONNECTED: "holder_not_connected",
-}
+_HOLDER_SYSTEM_ERROR = FindingKind(
+    "holder_system_error",
+    Severity.ERROR,
+    "holder system error",
+    _RESET,
+    "holder 1 system error: any non-zero code (the message shows it in hex)",
+)
 _SESSION_PROBLEMS = {
-    EndOfHeatReason.HEATER_TOO_HOT: (Severity.WARNING, "let the device cool down"),
-    EndOfHeatReason.HEATER_POWER_OUT_OF_RANGE: (Severity.ERROR, "reset the device"),
-    EndOfHeatReason.LOW_BATTERY: (Severity.WARNING, "insert the holder into the charger"),
-    EndOfHeatReason.SYSTEM_FAULT: (Severity.ERROR, "reset the device"),
-    EndOfHeatReason.AMBIENT_TOO_HOT: (Severity.WARNING, "let the device cool down"),
-    EndOfHeatReason.HEATER_VARIATION: (Severity.WARNING, "clean the holder"),
+    EndOfHeatReason.HEATER_TOO_HOT: FindingKind(
+        "session_ended_heater_too_hot",
+        Severity.WARNING,
+        "the last session ended: heater too hot",
+        _COOL_DOWN,
+        "holder 1 last session end reason HEATER_TOO_HOT",
+    ),
+    EndOfHeatReason.HEATER_POWER_OUT_OF_RANGE: FindingKind(
+        "session_ended_heater_power_out_of_range",
+        Severity.ERROR,
+        "the last session ended: heater power out of range",
+        _RESET,
+        "holder 1 last session end reason HEATER_POWER_OUT_OF_RANGE",
+    ),
+    EndOfHeatReason.LOW_BATTERY: FindingKind(
+        "session_ended_low_battery",
+        Severity.WARNING,
+        "the last session ended: low battery",
+        _INSERT,
+        "holder 1 last session end reason LOW_BATTERY",
+    ),
+    EndOfHeatReason.SYSTEM_FAULT: FindingKind(
+        "session_ended_system_fault",
+        Severity.ERROR,
+        "the last session ended: system fault",
+        _RESET,
+        "holder 1 last session end reason SYSTEM_FAULT",
+    ),
+    EndOfHeatReason.AMBIENT_TOO_HOT: FindingKind(
+        "session_ended_ambient_too_hot",
+        Severity.WARNING,
+        "the last session ended: ambient too hot",
+        _COOL_DOWN,
+        "holder 1 last session end reason AMBIENT_TOO_HOT",
+    ),
+    EndOfHeatReason.HEATER_VARIATION: FindingKind(
+        "session_ended_heater_variation",
+        Severity.WARNING,
+        "the last session ended: heater variation",
+        _CLEAN,
+        "holder 1 last session end reason HEATER_VARIATION",
+    ),
 }
+
+FINDINGS: tuple[FindingKind, ...] = (
+    *_CHARGER_ERRORS.values(),
+    _CHARGER_LOW_BATTERY,
+    _CHARGER_DEFECT,
+    *_HOLDER_STATES.values(),
+    *_CONNECTION.values(),
+    _HOLDER_DEFECT,
+    _BATTERY_EMPTY,
+    *_AMBIENT.values(),
+    *_HOLDER_ERRORS.values(),
+    *_HOLDER_WARNINGS.values(),
+    _HOLDER_SYSTEM_ERROR,
+    *_SESSION_PROBLEMS.values(),
+)
+"""Every kind of finding, in the order a report lists them."""
 
 
 def _name(flag: Any) -> str:
@@ -100,130 +316,43 @@ def _name(flag: Any) -> str:
 
 
 def findings(status: DeviceStatus, battery: BatteryInformation, holders: int) -> list[Finding]:
-    out: list[Finding] = []
-    for flag, (message, action) in _CHARGER_ERRORS.items():
-        if status.charger_system_error and flag in status.charger_system_error:
-            out.append(Finding(f"charger_error_{_name(flag)}", Severity.ERROR, message, action))
+    charger_errors = status.charger_system_error
+    out = [
+        kind.found()
+        for flag, kind in _CHARGER_ERRORS.items()
+        if charger_errors and flag in charger_errors
+    ]
     if status.charger is not None:
         if status.charger.low_battery:
-            out.append(
-                Finding(
-                    "charger_low_battery",
-                    Severity.WARNING,
-                    "the charger battery is low",
-                    "charge the pocket charger",
-                )
-            )
+            out.append(_CHARGER_LOW_BATTERY.found())
         if status.charger.defect:
-            out.append(
-                Finding(
-                    "charger_defect", Severity.ERROR, "the charger is defective", CONTACT_SUPPORT
-                )
-            )
+            out.append(_CHARGER_DEFECT.found())
     holder = status.holder
     if holder is not None and holders:
-        if holder.state is HolderState.UNPLUGGED:
-            out.append(
-                Finding(
-                    "holder_not_in_charger",
-                    Severity.INFO,
-                    "the holder is out of the charger",
-                    "insert the holder into the charger",
-                )
-            )
-        elif holder.state is HolderState.UNCHARGED:
-            out.append(
-                Finding(
-                    "holder_uncharged",
-                    Severity.WARNING,
-                    "the holder is empty",
-                    "insert the holder into the charger",
-                )
-            )
-        elif holder.state is HolderState.CLEANING:
-            out.append(
-                Finding(
-                    "cleaning_needed",
-                    Severity.WARNING,
-                    "the holder needs cleaning",
-                    "clean the holder",
-                )
-            )
+        if holder.state in _HOLDER_STATES:
+            out.append(_HOLDER_STATES[holder.state].found())
         if holder.connection in _CONNECTION:
-            out.append(
-                Finding(
-                    _CONNECTION[holder.connection],
-                    Severity.ERROR,
-                    f"holder connection: {_name(holder.connection).replace('_', ' ')}",
-                    "insert the holder into the charger again and clean its contacts",
-                )
-            )
+            out.append(_CONNECTION[holder.connection].found())
         if holder.defect:
-            out.append(
-                Finding("holder_defect", Severity.ERROR, "the holder is defective", CONTACT_SUPPORT)
-            )
+            out.append(_HOLDER_DEFECT.found())
     if holder is not None and not holders and holder.state is HolderState.UNCHARGED:
-        out.append(
-            Finding(
-                "battery_empty",
-                Severity.WARNING,
-                "the battery is too low for a session",
-                "charge the device",
-            )
-        )
-    if status.ambient is not None:
-        if status.ambient.holder is AmbientState.TOO_LOW:
-            out.append(
-                Finding(
-                    "ambient_too_cold",
-                    Severity.WARNING,
-                    "the device is too cold",
-                    "let the device warm up",
-                )
-            )
-        elif status.ambient.holder is AmbientState.TOO_HIGH:
-            out.append(
-                Finding(
-                    "ambient_too_hot",
-                    Severity.WARNING,
-                    "the device is too hot",
-                    "let the device cool down",
-                )
-            )
+        out.append(_BATTERY_EMPTY.found())
+    if status.ambient is not None and status.ambient.holder in _AMBIENT:
+        out.append(_AMBIENT[status.ambient.holder].found())
     record = status.holder1
-    for error_bit, (message, action) in _HOLDER_ERRORS.items():
-        if record.error and error_bit in record.error:
-            code = f"holder_error_{_name(error_bit)}"
-            out.append(Finding(code, Severity.ERROR, message, action))
-    for warning_bit, (message, action) in _HOLDER_WARNINGS.items():
-        if record.warning and warning_bit in record.warning:
-            code = (
-                "battery_aged"
-                if warning_bit is HolderWarning.BATTERY_AGED
-                else f"holder_warning_{_name(warning_bit)}"
-            )
-            out.append(Finding(code, Severity.WARNING, message, action))
+    out += [
+        kind.found() for bit, kind in _HOLDER_ERRORS.items() if record.error and bit in record.error
+    ]
+    out += [
+        kind.found()
+        for bit, kind in _HOLDER_WARNINGS.items()
+        if record.warning and bit in record.warning
+    ]
     if record.system_error:
-        out.append(
-            Finding(
-                "holder_system_error",
-                Severity.ERROR,
-                f"holder system error 0x{record.system_error:08X}",
-                "reset the device",
-            )
-        )
+        out.append(_HOLDER_SYSTEM_ERROR.found(f"0x{record.system_error:08X}"))
     session = record.last_session
     if session is not None and session.end_reason in _SESSION_PROBLEMS:
-        severity, action = _SESSION_PROBLEMS[session.end_reason]
-        reason = _name(session.end_reason)
-        out.append(
-            Finding(
-                f"session_ended_{reason}",
-                severity,
-                f"the last session ended: {reason.replace('_', ' ')}",
-                action,
-            )
-        )
+        out.append(_SESSION_PROBLEMS[session.end_reason].found())
     return out
 
 
