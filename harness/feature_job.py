@@ -53,7 +53,7 @@ def mark_incomplete(results: Path, outcomes: Counter[str]) -> int:
     record = RunRecord.from_json(record_path.read_text())
     missing = max(record.selected - sum(outcomes.values()), 0)
     if missing:
-        record.interrupted = f"{missing} of {record.selected} scenarios did not run"
+        record.stopped_early = f"{missing} of {record.selected} scenarios did not run"
         record.write_environment(results)
     return missing
 
@@ -64,7 +64,7 @@ def summary_line(outcomes: Counter[str], missing: int, index: Path | None) -> st
         for status in ("passed", "failed", "broken", "skipped")
     )
     if missing:
-        counts += f", {missing} not run (interrupted)"
+        counts += f", {missing} not run (the run stopped early)"
     where = f"report: {index}" if index else "no report"
     return f"features: {counts}; {where}"
 

@@ -28,7 +28,7 @@ class RunRecord:
     selected: int
     models: dict[str, str] = field(default_factory=dict)
     """Display name -> firmware, as far as the target knows it."""
-    interrupted: str = ""
+    stopped_early: str = ""
 
     @classmethod
     def from_json(cls, text: str) -> RunRecord:
@@ -41,7 +41,7 @@ class RunRecord:
 
     def environment(self) -> dict[str, str]:
         entries = {
-            "run": f"interrupted: {self.interrupted}" if self.interrupted else "complete",
+            "run": f"stopped early: {self.stopped_early}" if self.stopped_early else "complete",
             "target": self.target,
             "scenarios selected": str(self.selected),
         }
