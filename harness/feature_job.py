@@ -19,8 +19,6 @@ from pathlib import Path
 from harness.report import ReportError, render, summarize
 from harness.run_record import RUN_RECORD, RunRecord
 
-INTERRUPTED = 2
-"""pytest's exit status when a run was stopped before it finished."""
 NOTHING_RAN = (4, 5)
 """pytest's exit statuses for a usage error and for no scenario selected: no run to
 call incomplete."""
@@ -39,10 +37,14 @@ def run_pytest(results: Path, junit: Path, arguments: list[str]) -> int:
         str(junit),
         *arguments,
     ]
-    try:
-        return subprocess.run(command).returncode
-    except KeyboardInterrupt:
-        return INTERRUPTED
+    pytest = subprocess.Popen(command)
+    while True:
+        try:
+            return pytest.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reached pytest too: let it write the results it has, rather
+            # than kill it as subprocess.run would, so the report shows them.
+            continue
 
 
 def mark_incomplete(results: Path, outcomes: Counter[str]) -> int:

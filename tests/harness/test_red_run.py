@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -209,3 +210,52 @@ def test_a_run_that_selects_nothing_is_not_called_incomplete(project: Path) -> N
 
     assert nothing.returncode == 5
     assert "not run" not in nothing.stdout
+
+
+LONG_FEATURE = """\
+@battery
+Feature: Many readings
+
+  Scenario Outline: The <model> charger reads <level>%
+    Given an <model> paired with the app
+    When the charger battery drops to <level>%
+    Then the app reads a charger level of <level>%
+
+    Examples:
+      | model      | level |
+""" + "".join(f"      | IQOS 3 DUO | {level} |\n" for level in range(10, 100, 2))
+
+
+def _default_sigint() -> None:
+    """A shell starts background jobs with Ctrl-C ignored; a person's terminal does not."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.mark.radio
+def test_ctrl_c_still_leaves_a_report_that_says_the_run_stopped_early(project: Path) -> None:
+    (project / "features" / "battery" / "many.feature").write_text(LONG_FEATURE)
+    job = subprocess.Popen(
+        [sys.executable, "-m", "harness.feature_job", "--", "features", "--target", "virtual"],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
+        env={**os.environ, "PYTEST_ADDOPTS": "", "PYTHONUNBUFFERED": "1"},
+    )
+    assert job.stdout is not None
+    seen = ""
+    while "test_features.py .." not in seen:
+        character = job.stdout.read(1)
+        assert character, f"the job ended before a scenario passed: {seen}"
+        seen += character
+    os.killpg(job.pid, signal.SIGINT)
+    output = seen + job.communicate(timeout=JOB_TIMEOUT)[0]
+
+    assert job.returncode == 2, output
+    assert re.search(r"features: \d+ passed, .*, \d+ not run \(the run stopped early\)", output)
+    assert (project / "reports" / "html" / "index.html").exists(), output
+    results_folder = project / "reports" / "allure-results"
+    environment = (results_folder / "environment.properties").read_text()
+    assert re.search(r"run=stopped early: \d+ of 45 scenarios did not run", environment)
