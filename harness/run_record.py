@@ -10,6 +10,7 @@ that stopped early can be told from one that ran everything.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -29,6 +30,8 @@ class RunRecord:
     models: dict[str, str] = field(default_factory=dict)
     """Display name -> firmware, as far as the target knows it."""
     stopped_early: str = ""
+    shard: str = field(default_factory=lambda: os.environ.get("IQOS_HIL_SHARD", ""))
+    """`I/N` when guests share the run: each shard's record counts only its scenarios."""
 
     @classmethod
     def from_json(cls, text: str) -> RunRecord:
@@ -43,7 +46,9 @@ class RunRecord:
         entries = {
             "run": f"stopped early: {self.stopped_early}" if self.stopped_early else "complete",
             "target": self.target,
-            "scenarios selected": str(self.selected),
+            "scenarios selected": (
+                f"{self.selected} in shard {self.shard}" if self.shard else str(self.selected)
+            ),
         }
         entries.update(self.models)
         entries.update({package: _version(package) for package in PACKAGES})
