@@ -1,12 +1,15 @@
 """A record of what crossed the GATT link, decoded where the protocol allows.
 
 The client writes into it when given one; the harness attaches it to the
-report, so a failed scenario shows the exact frames and their meaning.
+report, so a failed scenario shows the exact frames and their meaning. It keeps
+the last `KEPT_ENTRIES` only: a client that lives for a soak of thousands of
+connections must not grow with them.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -36,13 +39,24 @@ class Entry:
     meaning: str
 
 
+KEPT_ENTRIES = 5000
+"""Far more than a scenario writes (tens of entries), far less than a soak would."""
+
+
 @dataclass
 class Transcript:
-    entries: list[Entry] = field(default_factory=list)
+    entries: deque[Entry] = field(default_factory=lambda: deque(maxlen=KEPT_ENTRIES))
     started: float = field(default_factory=time.monotonic)
+    dropped: int = 0
+    """Entries that fell off the front once `KEPT_ENTRIES` were kept."""
+
+    def _keep(self, entry: Entry) -> None:
+        if len(self.entries) == self.entries.maxlen:
+            self.dropped += 1
+        self.entries.append(entry)
 
     def record(self, direction: Direction, characteristic: str, data: bytes) -> None:
-        self.entries.append(
+        self._keep(
             Entry(
                 time.monotonic() - self.started,
                 direction,
@@ -54,10 +68,10 @@ class Transcript:
 
     def note(self, text: str) -> None:
         """A link event (connected, paired, disconnected) between frames."""
-        self.entries.append(Entry(time.monotonic() - self.started, Direction.EVENT, "", b"", text))
+        self._keep(Entry(time.monotonic() - self.started, Direction.EVENT, "", b"", text))
 
     def render(self) -> str:
-        lines = []
+        lines = [f"({self.dropped} earlier entries not kept)"] if self.dropped else []
         for entry in self.entries:
             if entry.direction is Direction.EVENT:
                 lines.append(f"{entry.at:8.3f}  -- {entry.meaning}")
