@@ -34,6 +34,8 @@ def _model(text: str) -> ModelSpec:
         return model_named(text)
     except KeyError as unknown:
         raise argparse.ArgumentTypeError(str(unknown.args[0])) from None
+    except ValueError as unreadable:
+        raise argparse.ArgumentTypeError(str(unreadable)) from None
 
 
 def _check_faults(args: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from iqos.protocol import ProtocolError
 from iqos.protocol.model import ModelSpec
 
 DEFAULT_PROFILES = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
@@ -17,12 +18,37 @@ def profiles_directory() -> Path:
     return Path(os.environ.get("IQOS_HIL_PROFILES", DEFAULT_PROFILES))
 
 
+class ProfilesError(ValueError):
+    """The profiles cannot be read; the message names the file and what is wrong, in one
+    line, because `IQOS_HIL_PROFILES` points at files QA edits by hand."""
+
+
+def _protocol_section(path: Path) -> object:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ProfilesError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ProfilesError(f"{path}: not UTF-8 text") from None
+    except yaml.YAMLError as error:
+        raise ProfilesError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
+    if not isinstance(raw, dict) or "protocol" not in raw:
+        raise ProfilesError(f"{path}: expected a mapping with a 'protocol' section")
+    return raw["protocol"]
+
+
 @cache
 def _load(directory: Path) -> dict[str, ModelSpec]:
+    if not directory.is_dir():
+        raise ProfilesError(f"{directory}: no such folder of device profiles")
     models = {}
     for path in sorted(directory.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text())
-        models[path.stem] = ModelSpec.from_mapping(path.stem, raw["protocol"])
+        try:
+            models[path.stem] = ModelSpec.from_mapping(path.stem, _protocol_section(path))
+        except ProtocolError as error:
+            raise ProfilesError(f"{path}: {error.reason}") from None
+    if not models:
+        raise ProfilesError(f"{directory}: no device profiles (*.yaml) in it")
     return models
 
 

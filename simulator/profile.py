@@ -13,7 +13,7 @@ import jsonschema
 import yaml
 
 from iqos.protocol import ProtocolError
-from iqos.protocol.model import ModelSpec
+from iqos.protocol.model import PROTOCOL_SCHEMA, ModelSpec
 
 PROFILES = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
 
@@ -33,13 +33,18 @@ SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "required": ["protocol", "identity", "timings", "state"],
     "properties": {
-        "protocol": {"type": "object"},
+        "protocol": PROTOCOL_SCHEMA,
         "identity": {
             "type": "object",
             "additionalProperties": False,
             "required": ["serial", "firmware", "software_revision", "manufacturer"],
             "properties": {
-                "serial": {"type": "string", "minLength": 4, "maxLength": 14 * 2},
+                "serial": {
+                    "type": "string",
+                    "minLength": 4,
+                    "maxLength": 14 * 2,
+                    "pattern": "^[ -~]+$",
+                },
                 "firmware": {
                     "type": "array",
                     "items": {"type": "integer", "minimum": 0, "maximum": 255},
@@ -101,9 +106,11 @@ class DeviceProfile:
 
 def load_profile(path: Path) -> DeviceProfile:
     try:
-        raw = yaml.safe_load(path.read_text())
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path}: not UTF-8 text") from None
     except yaml.YAMLError as error:
         raise ProfileError(f"{path}: not valid YAML: {error}") from None
     validator = jsonschema.Draft202012Validator(SCHEMA)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import jsonschema
+
 from iqos.protocol.errors import ProtocolError
 from iqos.protocol.scp import Node, ShortFrame
 
@@ -27,6 +29,59 @@ class Capability(StrEnum):
     USAGE_COUNTERS = "usage_counters"
     APP_RESET = "app_reset"
     CODENTIFY = "codentify"
+
+
+_COMMAND: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["node", "register"],
+    "properties": {
+        "node": {"enum": [int(node) for node in Node]},
+        "register": {"type": "integer", "minimum": 0, "maximum": 0x3FF},
+        "data": {"type": "string", "pattern": "^[0-9A-Fa-f ]*$"},
+        "write": {"type": "boolean"},
+    },
+}
+
+PROTOCOL_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "display_name",
+        "name_prefix",
+        "model_number",
+        "holders",
+        "sessions_per_charge",
+        "capabilities",
+    ],
+    "properties": {
+        "display_name": {"type": "string", "minLength": 1},
+        "name_prefix": {"type": "string", "minLength": 1, "pattern": "^[ -~]+$"},
+        "model_number": {"type": "string", "minLength": 1, "pattern": "^[ -~]+$"},
+        "holders": {"type": "integer", "minimum": 0, "maximum": 2},
+        "sessions_per_charge": {"type": "integer", "minimum": 1, "maximum": 100},
+        "capabilities": {
+            "type": "array",
+            "uniqueItems": True,
+            "items": {"enum": [capability.value for capability in Capability]},
+        },
+        "reset": _COMMAND,
+        "codentify": _COMMAND,
+    },
+}
+"""The `protocol` section of a device profile: hand-edited, so every key is checked
+and an unknown one is an error (a typo would otherwise be silently ignored)."""
+
+
+def schema_problem(schema: dict[str, Any], raw: Any, where: str) -> str | None:
+    """The first problem, as `where.key: what is wrong`, or None."""
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if not problems:
+        return None
+    problem = problems[0]
+    key = ".".join([where, *(str(part) for part in problem.absolute_path)])
+    return f"{key}: {problem.message}"
 
 
 @dataclass(frozen=True)
@@ -48,9 +103,13 @@ class Command:
             register = int(raw["register"])
             data = bytes.fromhex(str(raw.get("data", "")))
             write = bool(raw.get("write", True))
+            command = cls(node, register, data, write)
+            command.frame()
+        except ProtocolError as error:
+            raise ProtocolError(f"{where}: {error.reason}") from None
         except (KeyError, ValueError, TypeError) as error:
             raise ProtocolError(f"{where}: bad command {dict(raw)!r}: {error}") from None
-        return cls(node, register, data, write)
+        return command
 
 
 @dataclass(frozen=True)
@@ -80,9 +139,12 @@ class ModelSpec:
         return capability in self.capabilities
 
     @classmethod
-    def from_mapping(cls, key: str, raw: Mapping[str, Any]) -> ModelSpec:
+    def from_mapping(cls, key: str, raw: Any) -> ModelSpec:
         """Build from a profile's `protocol` section (already parsed YAML)."""
         where = f"profile {key}: protocol"
+        problem = schema_problem(PROTOCOL_SCHEMA, raw, "protocol")
+        if problem is not None:
+            raise ProtocolError(problem)
         try:
             capabilities = frozenset(Capability(c) for c in raw.get("capabilities", []))
             reset = raw.get("reset")

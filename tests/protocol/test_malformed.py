@@ -84,5 +84,5 @@ def test_encoders_refuse_values_that_do_not_fit() -> None:
 
 
 def test_model_spec_names_the_missing_key() -> None:
-    with pytest.raises(ProtocolError, match="profile x: protocol: missing key 'name_prefix'"):
+    with pytest.raises(ProtocolError, match="protocol: 'name_prefix' is a required property"):
         ModelSpec.from_mapping("x", {"display_name": "X"})

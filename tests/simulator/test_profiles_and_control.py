@@ -33,12 +33,33 @@ def test_every_shipped_profile_loads() -> None:
         ),
         (
             GOOD.replace("  name_prefix: IQOS 3 DUO             # assumed\n", ""),
-            "protocol: missing key 'name_prefix'",
+            "protocol: 'name_prefix' is a required property",
         ),
         (
             GOOD.replace("capabilities: [holder,", "capabilities: [teleport, holder,"),
-            "'teleport' is not a valid Capability",
+            "protocol.capabilities.0: 'teleport' is not one of",
         ),
+        (
+            GOOD.replace("sessions_per_charge: 2", "sessions_per_charge: 0"),
+            "protocol.sessions_per_charge: 0 is less than the minimum of 1",
+        ),
+        (
+            GOOD.replace("holders: 1", "holders: -3"),
+            "protocol.holders: -3 is less than the minimum of 0",
+        ),
+        (
+            GOOD.replace("register: 0x0A0", "register: 0x7FFF"),
+            "protocol.reset.register: 32767 is greater than the maximum of 1023",
+        ),
+        (
+            GOOD.replace("  holders: 1", "  holderz: 1\n  holders: 1"),
+            "protocol: Additional properties are not allowed ('holderz'",
+        ),
+        (
+            GOOD.replace('serial: "T3DUO00012345678"', 'serial: "T3DUÖ0012345678"'),
+            "identity.serial: 'T3DUÖ0012345678' does not match",
+        ),
+        ("- a list\n- not a profile\n", "(top level): ['a list', 'not a profile'] is not of type"),
         (
             GOOD.replace("level: 90", "level: 190"),
             "state.charger.level: 190 is greater than the maximum of 100",
@@ -52,6 +73,13 @@ def test_bad_profiles_name_file_key_and_problem(tmp_path: Path, text: str, messa
         load_profile(path)
     assert str(caught.value).startswith(str(path))
     assert message in str(caught.value)
+
+
+def test_a_profile_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(GOOD.replace("Philip Morris", "Philip Mörris").encode("latin-1"))
+    with pytest.raises(ProfileError, match=f"{path}: not UTF-8 text"):
+        load_profile(path)
 
 
 def test_unknown_model_lists_the_known_ones() -> None:
