@@ -47,8 +47,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if config.getoption("--target") == "hardware" and config.getoption("--bench") is None:
+    """A bench file is checked before any scenario: one usage error, not one per scenario."""
+    if config.getoption("--target") != "hardware":
+        return
+    bench = config.getoption("--bench")
+    if bench is None:
         raise pytest.UsageError("--target hardware needs --bench FILE (see docs/bench.md)")
+    from harness.bench import BenchError, load_bench
+
+    try:
+        load_bench(bench)
+    except (BenchError, ValueError) as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -14,11 +14,16 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from bleak.exc import BleakError
+
 from harness.scenario_tools import lint_command, steps_command
 from iqos.cli import add_device_arguments, execute, exit_code
 from iqos.errors import IqosError
 from iqos.models import model_named
 from iqos.protocol.model import ModelSpec
+
+NO_RADIO = 10
+"""Exit code: the machine has no Bluetooth stack the target can use."""
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -94,7 +99,7 @@ async def _on_virtual(args: argparse.Namespace) -> int:
 
 
 async def _on_hardware(args: argparse.Namespace) -> int:
-    from iqos.bench import load_bench
+    from harness.bench import load_bench
 
     if args.bench is None:
         print("iqos-hil: --target hardware needs --bench FILE", file=sys.stderr)
@@ -126,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"iqos-hil: {error}", file=sys.stderr)
         return 2
+    except (OSError, BleakError) as error:
+        print(
+            f"iqos-hil: no Bluetooth stack to use: {error or type(error).__name__} "
+            "(the hardware target needs bluetoothd and an adapter)",
+            file=sys.stderr,
+        )
+        return NO_RADIO
 
 
 if __name__ == "__main__":

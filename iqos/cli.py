@@ -92,8 +92,12 @@ def _show(value: Any, as_json: bool) -> None:
 
 
 async def _target_address(args: argparse.Namespace, options: dict[str, Any]) -> DiscoveredDevice:
-    _progress("scanning")
     wanted = args.address.upper() if args.address else None
+    allowed = options.get("allowed_addresses")
+    if wanted is not None and allowed is not None and wanted not in allowed:
+        # Refused before any scan: the answer does not depend on what is in range.
+        raise BenchRefused(f"refused: {wanted} is not on the bench")
+    _progress("scanning")
     found = await discover(
         args.scan_seconds,
         until=lambda seen: (wanted in seen) if wanted else bool(seen),

@@ -27,10 +27,10 @@ import pytest
 import yaml
 from _pytest.mark.expression import Expression
 
+from harness.bench import load_bench
 from harness.cli import _parser as iqos_hil_parser
 from harness.operator import ScriptedOperator, load_operator
 from harness.targets.hardware import HardwareTarget
-from iqos.bench import load_bench
 from iqos.diagnostics import FINDINGS
 from iqos.diagnostics_doc import COMMAND, render
 from simulator.cli import _parser as iqos_sim_parser

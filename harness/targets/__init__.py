@@ -25,8 +25,8 @@ def build_target(config: pytest.Config) -> Target:
 
         return VirtualTarget()
     if name == "hardware":
+        from harness.bench import load_bench
         from harness.targets.hardware import HardwareTarget
-        from iqos.bench import load_bench
 
         return HardwareTarget(load_bench(config.getoption("--bench")), _operator(config))
     if name == "bluez":

@@ -16,10 +16,10 @@ from bleak import BleakClient, BleakScanner
 from bleak.args.bluez import BlueZClientArgs, BlueZScannerArgs
 from bleak.exc import BleakError
 
+from harness.bench import Bench, BenchDevice
 from harness.operator import Instruction, Operator, OperatorError
 from harness.tags import Ability
 from harness.targets.base import BenchBroken, DeviceUnderTest, Hands, Target, TargetError
-from iqos.bench import Bench, BenchDevice
 from iqos.protocol.model import ModelSpec
 
 FORGET_SCAN_SECONDS = 10.0
@@ -91,13 +91,6 @@ class HardwareTarget(Target):
     async def start(self) -> None:
         if len(self.bench.devices) > 1:
             self.abilities = self.abilities | {Ability.SEVERAL_DEVICES}
-        known = {ability.value for ability in Ability}
-        unknown = sorted(set(self.bench.cannot) - known)
-        if unknown:
-            raise TargetError(
-                f"{self.bench.path}: cannot: unknown ability {unknown[0]!r}; "
-                f"known: {', '.join(sorted(known))}"
-            )
         self.abilities = frozenset(a for a in self.abilities if a.value not in self.bench.cannot)
         self.limits = dict(self.bench.cannot)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.bench import Bench, BenchDevice, load_bench
 from harness.operator import (
     Instruction,
     OperatorError,
@@ -15,9 +16,8 @@ from harness.operator import (
     load_operator,
 )
 from harness.rehearsal import bench_file
-from harness.targets.base import BenchBroken, TargetError
+from harness.targets.base import BenchBroken
 from harness.targets.hardware import HardwareTarget
-from iqos.bench import Bench, BenchDevice, BenchError, load_bench
 from iqos.client import IqosClient
 from iqos.errors import BenchRefused
 from iqos.models import model_named
@@ -121,12 +121,6 @@ def test_a_bench_says_what_it_cannot_do_and_has_only_its_models(tmp_path: Path) 
     assert target.offers(model_named("IQOS 3 DUO"))
     assert not target.offers(model_named("IQOS 3 Multi"))
     assert target.client_options()["adapter"] == "hci0"
-    path.write_text(BENCH + "cannot:\n  teleport: not here\n")
-    with pytest.raises(TargetError, match="unknown ability 'teleport'"):
-        asyncio.run(HardwareTarget(load_bench(path), ScriptedOperator({}, "done")).start())
-    path.write_text(BENCH + "cannot: [several_devices]\n")
-    with pytest.raises(BenchError, match="cannot: a mapping of ability to the reason"):
-        load_bench(path)
 
 
 def test_the_simulator_operator_acts_on_the_simulated_device(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from iqos.bench import BenchError, load_bench
 from simulator.clock import SimulatedClock
 from simulator.control import Control, ControlError, request, serve_control
 from simulator.device import SimulatedDevice
@@ -85,32 +84,6 @@ def test_a_profile_that_is_not_utf8_is_named(tmp_path: Path) -> None:
 def test_unknown_model_lists_the_known_ones() -> None:
     with pytest.raises(ProfileError, match=r"unknown model 'IQOS 9'; known: iqos-2\.4-plus"):
         find_profile("IQOS 9")
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("devices: []", "devices: a list of at least one device"),
-        ("devices:\n  - {name: a, model: iqos-3-duo}", "devices[0]: missing key 'address'"),
-        (
-            "devices:\n  - {name: a, model: iqos-9, address: 'AA:BB:CC:DD:EE:FF'}",
-            "devices[0].model: unknown model 'iqos-9'",
-        ),
-        (
-            "devices:\n  - {name: a, model: iqos-3-duo, address: nowhere}",
-            "devices[0].address: 'nowhere' is not",
-        ),
-        ("adapter: hci0\nrobots: 2\ndevices: []", "unknown key 'robots'"),
-        ("devices: [", "not valid YAML"),
-    ],
-)
-def test_bad_bench_files(tmp_path: Path, text: str, message: str) -> None:
-    path = tmp_path / "bench.yaml"
-    path.write_text(text)
-    with pytest.raises(
-        BenchError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")
-    ):
-        load_bench(path)
 
 
 def test_control_socket_rejects_malformed_requests_and_keeps_serving(tmp_path: Path) -> None:
