@@ -3,7 +3,10 @@ each, what the last scan found, the last error, and the notifications heard.
 
 Steps are synchronous and thin; they call into this object, which runs the
 client's coroutines on the session loop. It holds no scenario logic: each
-method is one thing a user of the official app does.
+method is one thing a user of the official app does, or one thing a tester
+looks at. The looks are marked `@observation`: they leave the device and the
+link as they found them, and they are all a Then step may call (`iqos-hil
+lint` reports a Then step that calls anything else).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -25,11 +28,23 @@ from iqos.discovery import DiscoveredDevice, discover
 from iqos.errors import IqosError
 from iqos.protocol import BatteryInformation, DeviceStatus, LastSession, PairingState
 from iqos.protocol.model import Capability, ModelSpec
+from iqos.protocol.registers import FirmwareVersion, VibrationSettings
 
 T = TypeVar("T")
+Method = TypeVar("Method", bound=Callable[..., Any])
 
 SCAN_SECONDS = 3.0
 NOTIFICATION_TIMEOUT = 10.0
+
+
+def observation(method: Method) -> Method:
+    """Marks a method that leaves the device and the link as it found them."""
+    method.__observation__ = True  # type: ignore[attr-defined]
+    return method
+
+
+def is_observation(member: object) -> bool:
+    return getattr(member, "__observation__", False) is True
 
 
 @dataclass
@@ -119,15 +134,19 @@ class App:
         return self.clients[device.address]
 
     def scan(self) -> list[DiscoveredDevice]:
+        """The app's scan; what it found is kept for the steps that follow."""
+        self.found = self._discover()
+        return self.found
+
+    def _discover(self) -> list[DiscoveredDevice]:
         wanted = {device.address.upper() for device in self.devices}
-        self.found = self.run(
+        return self.run(
             discover(
                 scan_seconds=SCAN_SECONDS,
                 until=lambda found: wanted <= set(found),
                 **self.target.client_options(),
             )
         )
-        return self.found
 
     def attempt(self, action: Callable[[], Awaitable[T]]) -> T | None:
         """Run a client call that may fail; keep the typed error for a later Then."""
@@ -162,6 +181,7 @@ class App:
         self.run(start())
         return heard
 
+    @observation
     def wait_for(
         self,
         heard: Heard,
@@ -179,17 +199,62 @@ class App:
 
         return self.run(until(), timeout + 5.0)
 
-    def advertised_state(self) -> PairingState:
-        """What the device advertises once the app lets go of it: a device takes one
-        connection at a time and does not advertise while connected."""
-        client = self.clients.get(self.device.address)
-        if client is not None:
+    def _look(
+        self,
+        read: Callable[[IqosClient], Awaitable[T]],
+        device: DeviceUnderTest | None = None,
+    ) -> T:
+        """A read for a Then step. A link opened for it is closed again, so the next step
+        finds the link, and the device's advertising, as they were."""
+        client = self.client(device)
+        connected = client.connected
+        value = self.run(read(client))
+        if not connected:
             self.run(client.disconnect())
-        self.scan()
-        found = next((d for d in self.found if d.address == self.device.address), None)
+        return value
+
+    @observation
+    def battery(self, device: DeviceUnderTest | None = None) -> BatteryInformation:
+        return self._look(IqosClient.battery, device)
+
+    @observation
+    def status(self) -> DeviceStatus:
+        return self._look(IqosClient.status)
+
+    @observation
+    def firmware_version(self) -> FirmwareVersion:
+        """An SCP request: the control point answers it, the device does not change."""
+        return self._look(IqosClient.firmware_version)
+
+    @observation
+    def haptics(self) -> VibrationSettings:
+        return self._look(IqosClient.haptics)
+
+    @observation
+    def sessions_left(self) -> int:
+        return self._look(IqosClient.sessions_left)
+
+    @observation
+    def is_paired(self, device: DeviceUnderTest | None = None) -> bool:
+        """Whether the app's keys still encrypt a link to the device; without keys the
+        encrypted read is refused, and no pairing is started."""
+        return self._look(IqosClient.is_paired, device)
+
+    @observation
+    def advertised_state(self) -> PairingState:
+        """What the device advertises. A device takes one connection at a time and does
+        not advertise while connected; closing the app's link here would also end its
+        subscriptions, so a scenario ends the link itself before it looks."""
+        client = self.clients.get(self.device.address)
+        assert client is None or not client.connected, (
+            f"{self.device.label} does not advertise while the app is connected to it: "
+            "end the link first (When the app disconnects from the device)"
+        )
+        found = next((d for d in self._discover() if d.address == self.device.address), None)
         assert found is not None, f"{self.device.label} is not advertising"
         return found.pairing_state
 
+    @observation
     def assert_device_has_no_bonds(self) -> None:
         assert self.advertised_state() is PairingState.PAIRING_MODE, (
             f"{self.device.label} still advertises that it is bonded"
@@ -198,33 +263,30 @@ class App:
         if state is not None:
             assert not state.get("bonds"), f"{self.device.label} still holds {state['bonds']}"
 
-    def _paired_client(self, repair: bool) -> IqosClient:
-        """The client, paired again first if the device lost its bond (after a reset)."""
-        client = self.client()
-        if repair and self.advertised_state() is PairingState.PAIRING_MODE:
-            self.run(client.unpair())
-            self.run(client.pair())
-        return client
-
-    def diagnostics(self, repair: bool = False) -> Diagnostics:
-        self.report = self.run(self._paired_client(repair).diagnostics())
+    def diagnostics(self) -> Diagnostics:
+        """The app's diagnostics screen: it connects, and stays connected, as the app does."""
+        self.report = self.run(self.client().diagnostics())
         return self.report
 
+    @observation
     def last_diagnostics(self, refresh: bool = False) -> Diagnostics:
+        """The report the app last showed, or a fresh one when asked or when none was read."""
         if refresh or self.report is None:
-            return self.diagnostics()
+            self.report = self._look(IqosClient.diagnostics)
         return self.report
 
+    @observation
     def finding(self, code: str) -> Finding:
         report = self.last_diagnostics()
         found = next((f for f in report.findings if f.code == code), None)
         assert found is not None, f"no finding {code!r} in {[f.code for f in report.findings]}"
         return found
 
-    def last_session(self, repair: bool = False) -> LastSession | None:
-        status = self.run(self._paired_client(repair).status())
-        return status.holder1.last_session
+    @observation
+    def last_session(self) -> LastSession | None:
+        return self.status().holder1.last_session
 
+    @observation
     def device_is_vibrating(self) -> bool:
         """Asked of the target: the simulator's state, or the operator's eyes on a bench."""
         return self.run(self.device.hands.observe("vibrating"))

@@ -13,6 +13,15 @@ from harness.step_catalog import StepDefinition, load_catalog
 DEFAULT_FEATURES = Path("features")
 
 
+def _keywords(definition: StepDefinition) -> str:
+    """Given/When for a step registered under both: the writer may use either."""
+    return "/".join(keyword.capitalize() for keyword in definition.keywords)
+
+
+def _used(definition: StepDefinition, used: set[tuple[str, str]]) -> bool:
+    return any((keyword, definition.pattern) in used for keyword in definition.keywords)
+
+
 def _print_catalog(
     catalog: list[StepDefinition], used: set[tuple[str, str]], as_json: bool
 ) -> None:
@@ -21,12 +30,12 @@ def _print_catalog(
             json.dumps(
                 [
                     {
-                        "keyword": d.keyword,
+                        "keywords": list(d.keywords),
                         "pattern": d.pattern,
                         "parameters": list(d.parameters),
                         "doc": d.doc,
                         "source": d.source,
-                        "used": (d.keyword, d.pattern) in used,
+                        "used": _used(d, used),
                     }
                     for d in catalog
                 ],
@@ -35,17 +44,17 @@ def _print_catalog(
         )
         return
     for definition in catalog:
-        print(f"{definition.keyword.capitalize():5} {definition.pattern}")
+        print(f"{_keywords(definition):5} {definition.pattern}")
         if definition.parameters:
             print(f"      parameters: {', '.join(definition.parameters)}")
         if definition.doc:
             for line in definition.doc.splitlines():
                 print(f"      {line}")
         print(f"      at {definition.source}")
-    unused = [d for d in catalog if (d.keyword, d.pattern) not in used]
+    unused = [d for d in catalog if not _used(d, used)]
     print(f"\n{len(catalog)} steps; {len(unused)} used by no feature:")
     for definition in unused:
-        print(f"  {definition.keyword.capitalize():5} {definition.pattern}  ({definition.source})")
+        print(f"  {_keywords(definition):5} {definition.pattern}  ({definition.source})")
 
 
 def steps_command(argv: Sequence[str]) -> int:
@@ -65,7 +74,10 @@ def steps_command(argv: Sequence[str]) -> int:
 def lint_command(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="iqos-hil lint",
-        description="Report unknown steps, unknown tags and outlines missing a column.",
+        description=(
+            "Report, with file:line, every step, tag, Examples value or file a feature "
+            "gets wrong, and every Then step that does more than look."
+        ),
     )
     parser.add_argument("features", nargs="*", type=Path, default=[DEFAULT_FEATURES])
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ from scenarios.parameters import TYPES
 @then("the app can read the battery")
 def can_read_battery(app: App) -> None:
     """The battery frame is readable (needs an encrypted link) and has a charger level."""
-    battery = app.run(app.client().battery())
+    battery = app.battery()
     assert battery.charger is not None and battery.charger.level is not None, (
         f"{app.device.label}: expected a charger level, the app read {battery}"
     )
@@ -21,11 +21,12 @@ def can_read_battery(app: App) -> None:
 @then("the app can read the battery of every device")
 def can_read_every_battery(app: App) -> None:
     for device in app.devices:
-        battery = app.run(app.client(device).battery())
+        battery = app.battery(device)
         assert battery.charger is not None, f"{device.label}: {battery}"
 
 
 @given("the app listens for notifications")
+@when("the app listens for notifications")
 def listen(app: App) -> None:
     """Subscribes to battery and status notifications and records them."""
     app.listen()
@@ -49,7 +50,7 @@ def notified_of_charger_level(app: App, level: int) -> None:
 
 @then(parsers.parse("the app reads a charger level of {level:Percent}%", extra_types=TYPES))
 def reads_charger_level(app: App, level: int) -> None:
-    battery = app.run(app.client().battery())
+    battery = app.battery()
     actual = battery.charger.level if battery.charger else None
     assert actual == level, (
         f"{app.device.label}: expected a charger level of {level}%, the app read {actual}%"
@@ -58,7 +59,7 @@ def reads_charger_level(app: App, level: int) -> None:
 
 @then(parsers.parse("the app reads a holder level of {level:Percent}%", extra_types=TYPES))
 def reads_holder_level(app: App, level: int) -> None:
-    battery = app.run(app.client().battery())
+    battery = app.battery()
     actual = battery.holder.level if battery.holder else None
     assert actual == level, (
         f"{app.device.label}: expected a holder level of {level}%, the app read "
@@ -88,7 +89,7 @@ def notified_holder_ready(app: App) -> None:
 @then("the battery shows no holder")
 def no_holder(app: App) -> None:
     """Holder status is only available while the holder is in the charger."""
-    battery = app.run(app.client().battery())
+    battery = app.battery()
     assert battery.holder is None, (
         f"{app.device.label}: expected no holder, the battery shows {battery.holder}"
     )
@@ -96,13 +97,14 @@ def no_holder(app: App) -> None:
 
 @then("the battery shows a holder")
 def a_holder(app: App) -> None:
-    battery = app.run(app.client().battery())
+    battery = app.battery()
     assert battery.holder is not None, (
         f"{app.device.label}: expected a holder, the battery shows none: {battery}"
     )
 
 
 @given("the device is fully charged")
+@when("the device is fully charged")
 def fully_charged(app: App) -> None:
     """Charger and holder at 100 %; on a bench the operator charges it beforehand."""
     app.run(app.device.hands.set_battery("charger", 100))
@@ -113,7 +115,7 @@ def fully_charged(app: App) -> None:
 @then(parsers.parse("the app reads {sessions:d} sessions left"))
 def sessions_left(app: App, sessions: int) -> None:
     """A one-piece device: sessions left follow from the battery level."""
-    actual = app.run(app.client().sessions_left())
+    actual = app.sessions_left()
     assert actual == sessions, (
         f"{app.device.label}: expected {sessions} sessions left, the app read {actual}"
     )
@@ -122,7 +124,7 @@ def sessions_left(app: App, sessions: int) -> None:
 @then("the holder is charging")
 def holder_charging(app: App) -> None:
     """The charger reports the holder state only while the holder is in it."""
-    status = app.run(app.client().status())
+    status = app.status()
     state = status.holder.state if status.holder else None
     assert state is HolderState.CHARGING, (
         f"{app.device.label}: expected the holder charging, the status shows {state}"

@@ -1,4 +1,8 @@
-"""The holder and heating sessions: physical actions done through the target's hands."""
+"""The holder and heating sessions: physical actions done through the target's hands.
+
+Each reads as a state after Given ("a heating session has started") and as an
+event after When, so each is registered under both keywords.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +13,20 @@ from harness.app import App
 SESSION_SECONDS = 6 * 60
 
 
+@given("the holder is removed from the charger")
 @when("the holder is removed from the charger")
 def remove_holder(app: App) -> None:
     app.run(app.device.hands.act("remove_holder"))
 
 
+@given("the holder is inserted into the charger")
 @when("the holder is inserted into the charger")
 def insert_holder(app: App) -> None:
     app.run(app.device.hands.act("insert_holder"))
 
 
 @given("a heating session has started")
+@when("a heating session has started")
 def heating_started(app: App) -> None:
     """A stick is in and heating; on a two-piece device the holder comes out of the charger."""
     if app.device.model.holders:
@@ -28,11 +35,13 @@ def heating_started(app: App) -> None:
 
 
 @given(parsers.parse("the user has taken {count:d} puffs"))
+@when(parsers.parse("the user has taken {count:d} puffs"))
 def puffs(app: App, count: int) -> None:
     app.run(app.device.hands.act("puff", count=count))
 
 
 @given("the heating session has ended")
+@when("the heating session has ended")
 def heating_ended(app: App) -> None:
     """The full 6 minutes of the heating profile pass."""
     app.run(app.device.hands.pass_time(SESSION_SECONDS))
@@ -54,6 +63,7 @@ def smoke_sessions(app: App, count: int) -> None:
 
 
 @given("the user ends the heating session")
+@when("the user ends the heating session")
 def end_heating(app: App) -> None:
     """Taking the stick out before the profile ends."""
     app.run(app.device.hands.act("end_heating"))

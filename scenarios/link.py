@@ -20,6 +20,12 @@ def read_firmware(app: App) -> None:
     app.attempt(app.client().firmware_version)
 
 
+@then("the request succeeds")
+def succeeded(app: App) -> None:
+    """The answer came, however late: slow is not the same as no answer."""
+    assert app.error is None, f"{app.device.label}: expected an answer, got {app.error!r}"
+
+
 @then("the request fails because the device disconnected")
 def failed_disconnected(app: App) -> None:
     assert isinstance(app.error, Disconnected), f"expected a disconnect, got {app.error!r}"
@@ -39,7 +45,7 @@ def failed_protocol(app: App) -> None:
 @then("the app can read the firmware version")
 def can_read_firmware(app: App) -> None:
     """The client is still usable: the same request now succeeds."""
-    version = app.run(app.client().firmware_version())
+    version = app.firmware_version()
     assert version.major or version.minor or version.patch or version.build, (
         f"{app.device.label}: expected a firmware version, the app read {version}"
     )
@@ -47,4 +53,4 @@ def can_read_firmware(app: App) -> None:
 
 @then("the app can read the device status")
 def can_read_status(app: App) -> None:
-    app.run(app.client().status())
+    app.status()

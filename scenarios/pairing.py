@@ -5,10 +5,9 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.app import App
-from iqos.models import model_named
 from iqos.protocol import PairingState
 from iqos.protocol.model import ModelSpec
-from scenarios.parameters import TYPES
+from scenarios.parameters import TYPES, model_called
 
 
 @given(parsers.parse("an {model:Model} in pairing mode", extra_types=TYPES))
@@ -36,7 +35,7 @@ def several_devices(app: App, datatable: list[list[str]]) -> None:
     header, *rows = datatable
     column = header.index("model")
     for row in rows:
-        app.provide(model_named(row[column]), pairing_mode=True)
+        app.provide(model_called(row[column]), pairing_mode=True)
 
 
 @when("the app scans for devices")
@@ -88,14 +87,14 @@ def pair_every(app: App) -> None:
 
 @then("the device is paired")
 def is_paired(app: App) -> None:
-    """The app holds a bond with the device and the link is encrypted."""
-    assert app.run(app.client().is_paired()), f"{app.device.label} is not paired"
+    """The app holds a bond with the device: its keys encrypt the link."""
+    assert app.is_paired(), f"{app.device.label} is not paired"
 
 
 @then("every device is paired")
 def every_paired(app: App) -> None:
     """Each device provided in this scenario is paired to this one app."""
-    unpaired = [d.label for d in app.devices if not app.run(app.client(d).is_paired())]
+    unpaired = [d.label for d in app.devices if not app.is_paired(d)]
     assert not unpaired, f"not paired: {', '.join(unpaired)}"
 
 
@@ -113,7 +112,8 @@ def pairing_fails(app: App, reason: str) -> None:
 
 @then("the device advertises that it is bonded")
 def advertises_bonded(app: App) -> None:
-    """The advertising state byte says bonded (0x00)."""
+    """The advertising state byte says bonded (0x00); seen only while the app holds no
+    link, as a connected device does not advertise."""
     state = app.advertised_state()
     assert state is PairingState.BONDED, (
         f"{app.device.label}: expected it to advertise that it is bonded, it advertises {state}"
@@ -143,8 +143,9 @@ def forget(app: App) -> None:
 
 @then("the app no longer holds a bond for the device")
 def no_bond(app: App) -> None:
-    """The app's key store has nothing for the device."""
-    assert not app.run(app.client().is_paired()), (
+    """The app has no keys for the device: an encrypted read is refused. A link opened
+    to try is closed again, so the device advertises for the steps that follow."""
+    assert not app.is_paired(), (
         f"{app.device.label}: expected no bond in the app, the app still holds one"
     )
 

@@ -1,9 +1,14 @@
-"""Parameter types for step patterns: they decide what a step matches, so a typo in
-a model name fails the feature lint instead of a step at run time."""
+"""Parameter types for step patterns.
+
+A model name is matched by its shape ("IQOS" and a word or two), not by the
+known names, so that a typo or a name in the wrong case still reaches the
+step it was meant for and fails there with the names it could have been, in
+the feature lint and at run time alike, instead of as "unknown step".
+"""
 
 from __future__ import annotations
 
-import re
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -12,9 +17,38 @@ from iqos.protocol.model import ModelSpec
 
 _MODELS = {spec.display_name: spec for spec in load_models().values()}
 
+MODEL_SHAPE = r"IQOS [\w.]+(?: \w+)?"
+"""What a model name looks like in a step; every known name has this shape (tested)."""
+
+
+class UnknownModel(LookupError):
+    """A model name no device profile has.
+
+    Not a ValueError: pytest-bdd reads a ValueError from a parameter type as "this
+    step does not match", and would report the step as missing, hiding the names
+    it could have been."""
+
+
+def _suggestion(text: str) -> str | None:
+    same_but_case = [name for name in _MODELS if name.casefold() == text.casefold()]
+    if same_but_case:
+        return same_but_case[0]
+    by_folded = {name.casefold(): name for name in _MODELS}
+    close = difflib.get_close_matches(text.casefold(), by_folded, n=1, cutoff=0.6)
+    return by_folded[close[0]] if close else None
+
+
+def model_called(text: str) -> ModelSpec:
+    """The model with this display name, exactly as the profiles spell it."""
+    if text in _MODELS:
+        return _MODELS[text]
+    suggestion = _suggestion(text)
+    hint = f" (did you mean {suggestion!r}?)" if suggestion else ""
+    raise UnknownModel(f"unknown model {text!r}{hint}; known models: {', '.join(_MODELS)}")
+
 
 class _Typed:
-    """A `parse` type: its `pattern` limits what matches, so a typo fails the lint."""
+    """A `parse` type: its `pattern` limits what matches."""
 
     def __init__(self, pattern: str, convert: Callable[[str], Any]) -> None:
         self.pattern = pattern
@@ -28,10 +62,6 @@ def _typed(pattern: str, convert: Callable[[str], Any]) -> Callable[[str], Any]:
     return _Typed(pattern, convert)
 
 
-def _model(text: str) -> ModelSpec:
-    return _MODELS[text]
-
-
 def _percent(text: str) -> int:
     return int(text)
 
@@ -41,9 +71,7 @@ def _names(text: str) -> list[str]:
 
 
 TYPES: dict[str, Callable[[str], Any]] = {
-    "Model": _typed(
-        "|".join(re.escape(name) for name in sorted(_MODELS, key=len, reverse=True)), _model
-    ),
+    "Model": _typed(MODEL_SHAPE, model_called),
     "Percent": _typed(r"\d{1,3}", _percent),
     "Names": _typed(r"[a-z ,]+", _names),
 }

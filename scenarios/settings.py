@@ -56,7 +56,7 @@ def turn_off(app: App, moments: list[str]) -> None:
 @then(parsers.parse('the device vibrates for "{moments:Names}"', extra_types=TYPES))
 def vibrates_for(app: App, moments: list[str]) -> None:
     """Read back from the device, not from what the app wrote."""
-    settings = app.run(app.client().haptics())
+    settings = app.haptics()
     off = [
         name
         for name, field in zip(moments, _fields(moments), strict=True)
@@ -67,7 +67,7 @@ def vibrates_for(app: App, moments: list[str]) -> None:
 
 @then(parsers.parse('the device does not vibrate for "{moments:Names}"', extra_types=TYPES))
 def does_not_vibrate_for(app: App, moments: list[str]) -> None:
-    settings = app.run(app.client().haptics())
+    settings = app.haptics()
     on = [
         name
         for name, field in zip(moments, _fields(moments), strict=True)

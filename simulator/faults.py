@@ -94,11 +94,17 @@ CATALOGUE: dict[str, Fault] = {
         Fault("battery_aged", Kind.STATUS, "holder warning: battery aged", True),
         Fault("charging_timeout", Kind.STATUS, "charger system error: charging timeout"),
         Fault("refuse_pairing", Kind.LINK, "rejects every pairing request"),
-        Fault("disconnect_after_operations", Kind.LINK, "drops the link on the next request"),
+        Fault(
+            "disconnect_after_operations",
+            Kind.LINK,
+            "drops the link on the next request: a read (battery, status) or an SCP request",
+        ),
         Fault("scp_no_answer", Kind.LINK, "stops answering SCP requests"),
         Fault("scp_bad_crc", Kind.LINK, "answers SCP requests with a bad CRC"),
         Fault("drop_notifications", Kind.LINK, "sends no battery or status notifications"),
-        Fault("slow_answers", Kind.LINK, "answers SCP requests after 2 s"),
+        Fault(
+            "slow_answers", Kind.LINK, "answers SCP requests late, well within the client's timeout"
+        ),
     ]
 }
 

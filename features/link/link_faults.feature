@@ -35,6 +35,20 @@ Feature: Faults on the Bluetooth link
       | IQOS 3 Multi  |
 
   @needs:link_faults
+  Scenario Outline: An <model> that answers slowly is still usable
+    Given an <model> paired with the app
+    And the device has the fault "slow_answers"
+    When the app reads the firmware version
+    Then the request succeeds
+    And the app can read the device status
+
+    Examples:
+      | model         |
+      | IQOS 2.4 Plus |
+      | IQOS 3 DUO    |
+      | IQOS 3 Multi  |
+
+  @needs:link_faults
   Scenario Outline: An <model> that answers with a bad checksum
     Given an <model> paired with the app
     And the device has the fault "scp_bad_crc"

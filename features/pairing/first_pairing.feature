@@ -10,8 +10,9 @@ Feature: Pairing a device with the app
     Then the device is offered for pairing as an <model>
     When the user pairs with the device
     Then the device is paired
-    And the device advertises that it is bonded
     And the app can read the battery
+    When the app disconnects from the device
+    Then the device advertises that it is bonded
 
     Examples:
       | model         |
@@ -52,7 +53,9 @@ Feature: Pairing a device with the app
     When the user unpairs the device
     Then the app no longer holds a bond for the device
     When the user puts the device in pairing mode
-    And the user pairs with the device
+    And the app scans for devices
+    Then the device is offered for pairing as an <model>
+    When the user pairs with the device
     Then the device is paired
     And the app can read the battery
 

@@ -11,7 +11,9 @@ Feature: Resetting a device
     When the user resets the device from the app
     Then the device has no bonds
     And the device advertises that it is in pairing mode
-    And after pairing again the device has no errors
+    When the app forgets the device
+    And the user pairs with the device
+    Then the device has no errors or warnings
 
     Examples:
       | model         |
@@ -23,6 +25,7 @@ Feature: Resetting a device
   Scenario Outline: Resetting an <model> with a long press of the button
     Given an <model> paired with the app
     When the button is held for 10 seconds
+    And the app disconnects from the device
     Then the device has no bonds
     And the device advertises that it is in pairing mode
 
@@ -37,7 +40,8 @@ Feature: Resetting a device
     Given an <model> paired with the app
     When the button is held for 3 seconds
     Then the device is paired
-    And the device advertises that it is bonded
+    When the app disconnects from the device
+    Then the device advertises that it is bonded
 
     Examples:
       | model         |
@@ -52,7 +56,9 @@ Feature: Resetting a device
     And the user has taken 4 puffs
     When the user resets the device from the app
     Then the device has no bonds
-    And after pairing again the last session ended with "user action" after 4 puffs
+    When the app forgets the device
+    And the user pairs with the device
+    Then the last session ended with "user action" after 4 puffs
 
     Examples:
       | model         |
@@ -68,7 +74,9 @@ Feature: Resetting a device
     When the user resets the device from the app
     Then the device has no bonds
     And the device advertises that it is in pairing mode
-    And after pairing again the device has no errors
+    When the app forgets the device
+    And the user pairs with the device
+    Then the device has no errors or warnings
 
     Examples:
       | model         |

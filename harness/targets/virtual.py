@@ -24,12 +24,16 @@ from simulator.clock import SimulatedClock
 from simulator.device import SimulatedDevice
 from simulator.profile import DeviceProfile, load_profiles
 from simulator.radio.bumble_gatt import BumblePeripheral
+from simulator.radio.control_point import SLOW_ANSWER_SECONDS
 from simulator.radio.link import VirtualController, VirtualLink
 from simulator.radio.snoop import capture
 
-ANSWER_TIMEOUT = 2.0
-"""Simulated devices answer within milliseconds; a scenario that waits for a missing
-answer need not wait the real client's 10 s to prove the timeout."""
+ANSWER_TIMEOUT = 2 * SLOW_ANSWER_SECONDS
+"""How long the client waits for an answer here. Simulated devices answer within
+milliseconds, so a scenario that waits for a missing answer need not wait the real
+client's 10 s to prove the timeout. But a device with the `slow_answers` fault
+answers after SLOW_ANSWER_SECONDS on purpose, and that answer must come well inside
+the client's patience (half of it), or slow would look the same as no answer."""
 
 
 class VirtualTarget(Target):

@@ -9,7 +9,10 @@ from iqos.protocol import ProtocolError, Reassembler
 from simulator.device import SimulatedDevice
 from simulator.scp import answer
 
-SLOW_ANSWER_SECONDS = 2.0
+SLOW_ANSWER_SECONDS = 1.0
+"""The `slow_answers` fault: far slower than a simulated answer (milliseconds), and at
+most half of any target's answer timeout (the virtual target's is twice this), so a
+slow device stays usable; tests/harness/test_faults_link.py checks the relation."""
 
 
 @dataclass(frozen=True)
