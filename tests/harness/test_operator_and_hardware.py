@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+import yaml
 
 from harness.bench import Bench, BenchDevice, load_bench
 from harness.operator import (
@@ -148,7 +149,7 @@ def test_the_simulator_operator_acts_on_the_simulated_device(tmp_path: Path) -> 
         load_operator(script)
 
 
-def test_the_rehearsal_bench_names_the_simulated_devices() -> None:
+def test_the_rehearsal_bench_names_the_simulated_devices(tmp_path: Path) -> None:
     devices = [
         {"name": "IQOS 3 DUO 0000", "address": "00:AA:01:00:00:00", "model": "IQOS 3 DUO",
          "model_key": "iqos-3-duo"},
@@ -159,3 +160,6 @@ def test_the_rehearsal_bench_names_the_simulated_devices() -> None:
         {"name": "IQOS 3 DUO 0000", "model": "iqos-3-duo", "address": "00:AA:01:00:00:00"}
     ]
     assert set(written["cannot"]) == {"stale_bond_recovery", "several_devices"}
+    path = tmp_path / "bench.yaml"
+    path.write_text(yaml.safe_dump(written))
+    assert load_bench(path).allowed_addresses == {"00:AA:01:00:00:00"}
