@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import math
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ class SimulatedClock:
 
     def advance(self, seconds: float) -> None:
         """Run every timer due within `seconds`, each at its own time, then stop there."""
+        if not math.isfinite(seconds):
+            raise ValueError(f"time passes by a finite number of seconds, not {seconds}")
         if seconds < 0:
             raise ValueError("time does not run backwards")
         end = self.now + seconds

@@ -1,4 +1,4 @@
-@pairing
+@pairing @severity:critical
 Feature: Pairing a device with the app
   A user pairs a device in four steps: the device goes into pairing mode, the
   app finds it and offers it, the app pairs, and the app announces the device

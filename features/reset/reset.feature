@@ -1,4 +1,4 @@
-@reset
+@reset @severity:critical
 Feature: Resetting a device
   A reset clears the device's errors and its bonds. Support advises it when
   pairing fails. It can be done from the app, or by holding the button for

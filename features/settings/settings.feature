@@ -1,4 +1,4 @@
-@settings
+@settings @severity:minor
 Feature: Device settings
   From a paired device's settings the user can make the device signal itself
   (device locator) and choose when the holder vibrates (haptics).
