@@ -10,6 +10,7 @@ server to opening reports/html/index.html from disk.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -64,10 +65,15 @@ def _pip_install(*requirements: str) -> None:
 
 
 def _ensure_tools() -> None:
-    """tox, and the project itself so that .venv/bin/iqos-hil and iqos-sim exist."""
+    """tox, and the project itself so that .venv/bin/iqos-hil and iqos-sim exist; the
+    project again whenever pyproject.toml changed, so a new dependency arrives."""
     _pip_install(TOX_REQUIREMENT)
-    if not (_python().parent / "iqos-hil").exists():
-        _pip_install("-e", str(ROOT))
+    declared = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = VENV / "iqos-hil-installed"
+    if stamp.exists() and stamp.read_text() == declared:
+        return
+    _pip_install("-e", str(ROOT))
+    stamp.write_text(declared)
 
 
 def main(argv: list[str]) -> int:
