@@ -1,5 +1,5 @@
-"""pytest wiring for the features: the --target and --bench switches, the one event
-loop of the session, the target, and a fresh app (client side) per scenario."""
+"""pytest wiring for the features: the --target, --bench and --operator switches, the
+shards, and the one event loop of the session (features/conftest.py builds the target)."""
 
 from __future__ import annotations
 
@@ -10,21 +10,20 @@ from typing import Any
 
 import pytest
 
+from harness.targets.registry import described, names
+
 # The steps' asserts name expected and actual values only if pytest rewrites them,
 # and pytest rewrites only test modules unless told: before the steps are imported.
 pytest.register_assert_rewrite("scenarios", "harness.app")
-
-TARGETS = ("virtual", "bluez", "hardware")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("iqos-hil")
     group.addoption(
         "--target",
-        choices=TARGETS,
+        choices=names(),
         default=os.environ.get("IQOS_HIL_TARGET", "virtual"),
-        help="where the devices are: virtual (simulator on a bumble radio, default), "
-        "bluez (simulator on bless over BlueZ), hardware (devices listed in --bench)",
+        help=f"where the devices are. {described()}",
     )
     group.addoption(
         "--bench",
@@ -44,21 +43,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="attach the btsnoop capture to every scenario, not only to failed ones",
     )
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """A bench file is checked before any scenario: one usage error, not one per scenario."""
-    if config.getoption("--target") != "hardware":
-        return
-    bench = config.getoption("--bench")
-    if bench is None:
-        raise pytest.UsageError("--target hardware needs --bench FILE (see docs/bench.md)")
-    from harness.bench import BenchError, load_bench
-
-    try:
-        load_bench(bench)
-    except (BenchError, ValueError) as error:
-        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -84,15 +68,3 @@ def session_loop() -> Iterator[Any]:
 
     with SessionLoop() as loop:
         yield loop
-
-
-@pytest.fixture(scope="session")
-def target(request: pytest.FixtureRequest, session_loop: Any) -> Iterator[Any]:
-    from harness.targets import build_target
-
-    built = build_target(request.config)
-    session_loop.run(built.start(), timeout=600)
-    try:
-        yield built
-    finally:
-        session_loop.run(built.stop(), timeout=120)

@@ -63,11 +63,10 @@ async def one_round(target: Any, model: Any, record: dict[str, list[float]]) -> 
 
 
 async def measure(target_name: str, rounds: int) -> dict[str, list[float]]:
-    from harness.targets.bluez import BluezTarget
-    from harness.targets.virtual import VirtualTarget
+    from harness.targets.registry import TargetOptions, build
     from iqos.models import load_models
 
-    target = BluezTarget.from_environment() if target_name == "bluez" else VirtualTarget()
+    target = build(target_name, TargetOptions())
     model = load_models()[MODEL]
     record: dict[str, list[float]] = {name: [] for name in OPERATIONS}
     await target.start()

@@ -1,8 +1,9 @@
-"""Feature wiring: the step library, a fresh app per scenario, capability skips and
-evidence. Step modules are imported here (pytest-bdd finds steps as fixtures)."""
+"""Feature wiring: the target, the step library, a fresh app per scenario, capability
+skips and evidence. Step modules are imported here (pytest-bdd finds steps as fixtures)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -19,7 +20,8 @@ from harness.reporting import (
     severity_marker,
 )
 from harness.tags import DOMAIN_TAGS, MODEL_PREFIX, NEEDS_PREFIX, SEVERITY_PREFIX
-from harness.targets.base import Target
+from harness.targets.base import Target, TargetError
+from harness.targets.registry import TargetOptions, build
 from scenarios.battery import *
 from scenarios.diagnostics import *
 from scenarios.holder import *
@@ -27,6 +29,18 @@ from scenarios.link import *
 from scenarios.pairing import *
 from scenarios.reset import *
 from scenarios.settings import *
+
+TARGET_KEY = pytest.StashKey[Target]()
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest, session_loop: SessionLoop) -> Iterator[Target]:
+    built = request.config.stash[TARGET_KEY]
+    session_loop.run(built.start(), timeout=600)
+    try:
+        yield built
+    finally:
+        session_loop.run(built.stop(), timeout=120)
 
 
 @pytest.fixture
@@ -52,7 +66,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "model(key): a scenario about one model only")
     for domain in sorted(DOMAIN_TAGS):
         config.addinivalue_line("markers", f"{domain}: {domain} scenarios")
-    config.pluginmanager.register(ScenarioReporting(config), "iqos-hil-reporting")
+    config.stash[TARGET_KEY] = built = _build_target(config)
+    config.pluginmanager.register(ScenarioReporting(config, built), "iqos-hil-reporting")
+
+
+def _build_target(config: pytest.Config) -> Target:
+    """Built, not started, before any scenario: options the target cannot use (a bad
+    bench file, no adapters named) are one usage error, not one failure per scenario."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    options = TargetOptions(
+        bench=config.getoption("--bench"),
+        operator=config.getoption("--operator"),
+        environment=os.environ,
+        suspend_capture=capture.global_and_fixture_disabled,
+    )
+    try:
+        return build(config.getoption("--target"), options)
+    except (TargetError, ValueError) as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> Callable[..., Any] | None:

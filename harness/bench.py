@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.tags import Ability
 from iqos.models import load_models
+from iqos.protocol.documents import decode
 from iqos.protocol.model import ModelSpec, schema_problem
 
 ADDRESS = re.compile(r"[0-9A-F]{2}(:[0-9A-F]{2}){5}")
@@ -76,13 +75,10 @@ class Bench:
 
 def _read(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as error:
         raise BenchError(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise BenchError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        raise BenchError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
+    return decode(data, path, BenchError)
 
 
 def load_bench(path: Path) -> Bench:

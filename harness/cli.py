@@ -1,22 +1,24 @@
-"""`iqos-hil`: device commands on any target, and the scenario writer's tools.
+"""`iqos-hil`: device commands on any registered target, and the scenario writer's tools.
 
 The device commands live in `iqos.cli`; this wraps them with target selection
-(a simulated device on `virtual`, the bench on `hardware`), which the client
-stack itself must not know about.
+(a simulated device on `virtual` and `bluez`, the bench on `hardware`), which
+the client stack itself must not know about. The targets are the registry's,
+and each decides what a command needs of it (`Target.ready_for_command`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from bleak.exc import BleakError
 
 from harness.scenario_tools import lint_command, steps_command
+from harness.targets.base import Target, TargetError
+from harness.targets.registry import TargetOptions, build, described, names
 from iqos.cli import add_device_arguments, execute, exit_code
 from iqos.errors import IqosError
 from iqos.models import model_named
@@ -44,8 +46,8 @@ def _model(text: str) -> ModelSpec:
 
 
 def _check_faults(args: argparse.Namespace) -> None:
-    """A fault the simulated model cannot have is refused before the simulator starts,
-    with the faults it can have."""
+    """A fault the model cannot have is refused before any target starts, with the
+    faults it can have."""
     from simulator.control import check_faults
     from simulator.profile import find_profile
 
@@ -58,55 +60,32 @@ def _parser() -> argparse.ArgumentParser:
         description="Drive IQOS devices (simulated or on a bench). "
         "Also: `iqos-hil steps` (step catalog) and `iqos-hil lint FEATURES` (feature lint).",
     )
-    parser.add_argument("--target", choices=("virtual", "hardware"), default="virtual")
+    parser.add_argument(
+        "--target", choices=names(), default="virtual", help=f"where the device is. {described()}"
+    )
     parser.add_argument("--bench", type=Path, help="bench file (hardware target)")
     parser.add_argument(
         "--model",
         type=_model,
         default="IQOS 3 DUO",
-        help="virtual target: the model of the simulated device to start (default IQOS 3 DUO)",
+        help="simulated targets: the model of the device to start (default IQOS 3 DUO)",
     )
     parser.add_argument(
         "--fault",
         action="append",
         default=[],
-        help="virtual target: a fault to start the device with",
+        help="simulated targets: a fault to start the device with",
     )
     add_device_arguments(parser)
     return parser
 
 
-async def _on_virtual(args: argparse.Namespace) -> int:
-    from harness.bleak_backend import BumbleClient, BumbleScanner
-    from harness.bleak_backend.radio import ENVIRONMENT_VARIABLE
-    from harness.targets.virtual import VirtualTarget
-
-    if os.environ.get(ENVIRONMENT_VARIABLE):
-        # Attach to `iqos-sim serve --hci-port` in another process instead of
-        # starting a simulator here.
-        options = {"client_backend": BumbleClient, "scanner_backend": BumbleScanner}
-        return await execute(args, options)
-
-    target = VirtualTarget()
+async def _run(target: Target, args: argparse.Namespace) -> int:
     await target.start()
     try:
-        device = await target.provide(args.model)
-        for fault in args.fault:
-            await device.hands.inject(fault)
-        return await execute(args, target.client_options())
+        return await execute(args, await target.ready_for_command(args.model, args.fault))
     finally:
         await target.stop()
-
-
-async def _on_hardware(args: argparse.Namespace) -> int:
-    from harness.bench import load_bench
-
-    if args.bench is None:
-        print("iqos-hil: --target hardware needs --bench FILE", file=sys.stderr)
-        return 2
-    bench = load_bench(args.bench)
-    options: dict[str, Any] = {"allowed_addresses": bench.allowed_addresses}
-    return await execute(args, options)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,14 +96,17 @@ def main(argv: list[str] | None = None) -> int:
         return lint_command(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.target == "virtual":
+    if args.fault:
         try:
             _check_faults(args)
         except ValueError as error:
             parser.error(f"argument --fault: {error}")
     try:
-        run = _on_virtual if args.target == "virtual" else _on_hardware
-        return asyncio.run(run(args))
+        target = build(args.target, TargetOptions(bench=args.bench))
+        return asyncio.run(_run(target, args))
+    except TargetError as error:  # the target cannot run here, or not this command
+        print(f"iqos-hil: {error}", file=sys.stderr)
+        return 2
     except IqosError as error:
         print(f"iqos-hil: {error.reason}: {error}", file=sys.stderr)
         return exit_code(error)
@@ -134,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, BleakError) as error:
         print(
             f"iqos-hil: no Bluetooth stack to use: {error or type(error).__name__} "
-            "(the hardware target needs bluetoothd and an adapter)",
+            "(a target on a real radio needs bluetoothd and an adapter)",
             file=sys.stderr,
         )
         return NO_RADIO

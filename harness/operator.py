@@ -4,7 +4,7 @@ On the hardware target a physical action ("remove the holder") cannot be done
 by software, so the harness asks an operator. A prompt operator asks a person
 at the terminal, even while pytest captures output; a scripted operator
 answers from a YAML file, so that a bench can be rehearsed unattended; and a
-simulator operator does the action to a simulated device through `iqos-sim
+simulator operator hands the action to the simulator's own hands, over `iqos-sim
 serve`'s control socket, so that the hardware path can be rehearsed end to end
 against devices that really change.
 """
@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import yaml
+from harness.targets.base import TargetError
+from harness.targets.simulator_hands import SimulatorHands
+from iqos.protocol.documents import decode
+from simulator.control import socket_channel
 
 ACTIONS: dict[str, str] = {
     "prepare": "Get {device} ready: put its holder in the charger and let it charge, then "
@@ -41,8 +44,9 @@ ACTIONS: dict[str, str] = {
 """Every physical action a step can ask for, as a person is told it."""
 
 
-class OperatorError(RuntimeError):
-    """The operator could not do what was asked, said so, or did not answer in time."""
+class OperatorError(TargetError):
+    """The operator could not do what was asked, said so, or did not answer in time;
+    or the operator script cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +150,9 @@ class ScriptedOperator(Operator):
 
 
 class SimulatorOperator(Operator):
-    """Does each physical action to the simulated device of that name, through a
-    running `iqos-sim serve` control socket; "is it vibrating?" is read from its
-    state. The bench file names the devices as the simulator does."""
+    """Hands each physical action to the simulated device of that name: the simulator's
+    own hands, over a running `iqos-sim serve` control socket; "is it vibrating?" is
+    read from its state. The bench file names the devices as the simulator does."""
 
     ANSWER_TIMEOUT = 30.0
     """The simulator answers once BlueZ shows the change, which can include BlueZ's own
@@ -156,43 +160,31 @@ class SimulatorOperator(Operator):
 
     def __init__(self, socket: Path) -> None:
         super().__init__()
-        self.socket = socket
+        self.channel = socket_channel(socket, self.ANSWER_TIMEOUT)
 
     async def _perform(self, instruction: Instruction) -> str:
-        from simulator.control import ControlError, request
-
+        hands = SimulatorHands(self.channel, instruction.device)
         try:
-            if instruction.action == "observe_vibrating":
-                state = await request(
-                    self.socket,
-                    {"op": "state", "device": instruction.device},
-                    self.ANSWER_TIMEOUT,
-                )
-                if not state.get("vibrating"):
-                    raise OperatorError(f"{instruction.device} is not vibrating")
-                return "simulator: vibrating"
-            await request(
-                self.socket,
-                {
-                    "op": "act",
-                    "device": instruction.device,
-                    "action": instruction.action,
-                    "parameters": instruction.parameters,
-                },
-                self.ANSWER_TIMEOUT,
-            )
-        except ControlError as error:
+            if instruction.action != "observe_vibrating":
+                await hands.act(instruction.action, **instruction.parameters)
+                return f"simulator: {instruction.action.replace('_', ' ')}"
+            vibrating = await hands.observe("vibrating")
+        except TargetError as error:
+            # What the hardware target counts as a failed action is the operator's.
             raise OperatorError(f"simulator: {error}") from error
-        return f"simulator: {instruction.action.replace('_', ' ')}"
+        if not vibrating:
+            raise OperatorError(f"{instruction.device} is not vibrating")
+        return "simulator: vibrating"
 
 
 def load_operator(path: Path) -> Operator:
     """`answers:` (and `default:`) script the answers; `simulator: SOCKET`
     instead hands every action to the simulator listening there."""
     try:
-        raw = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as error:
-        raise OperatorError(f"{path}: cannot read operator script: {error}") from None
+        data = path.read_bytes()
+    except OSError as error:
+        raise OperatorError(f"{path}: cannot read operator script: {error.strerror}") from None
+    raw = decode(data, path, OperatorError)
     if isinstance(raw, dict) and "simulator" in raw:
         if set(raw) != {"simulator"}:
             raise OperatorError(f"{path}: 'simulator' takes no 'answers' or 'default'")

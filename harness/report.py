@@ -26,9 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.report_categories import CATEGORIES
+from iqos.protocol.documents import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 ALLURE_DIR = ROOT / "tools" / "allure"
@@ -84,10 +83,7 @@ def known_issue_rules(path: Path) -> list[dict[str, Any]]:
     """
     if not path.exists():
         return []
-    try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise ReportError(f"{path}: not valid YAML: {error}") from None
+    entries = decode(path.read_bytes(), path, ReportError) or []
     if not isinstance(entries, list):
         raise ReportError(f"{path}: expected a list of known issues")
     rules = []

@@ -25,6 +25,7 @@ from allure_pytest_bdd.steps import get_step_uuid
 from pytest_bdd.parser import Scenario, Step
 
 from harness.run_record import RunRecord
+from harness.targets.base import Target
 from iqos.protocol.model import ModelSpec
 
 MACHINERY = tuple(
@@ -85,8 +86,9 @@ def readable(value: Any) -> str | None:
 class ScenarioReporting:
     """Hooks that need the run's config: registered once per pytest process."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, target: Target) -> None:
         self.config = config
+        self.target = target
 
     @pytest.hookimpl(trylast=True)
     def pytest_bdd_before_step_call(self, step: Step, step_func_args: dict[str, Any]) -> None:
@@ -118,8 +120,8 @@ class ScenarioReporting:
         worker = getattr(self.config, "workerinput", {}).get("workerid")
         if not results or worker not in (None, "gw0"):
             return
-        target = str(self.config.getoption("--target"))
-        RunRecord(target, len(session.items), _models(target)).save(Path(results))
+        record = RunRecord(self.target.name, len(session.items), self.target.firmware())
+        record.save(Path(results))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -129,19 +131,3 @@ class ScenarioReporting:
         title = dict(report.user_properties).get(SCENARIO_TITLE)
         if xml is not None and title:
             xml.node_reporter(report).add_attribute("name", str(title))
-
-
-def _models(target: str) -> dict[str, str]:
-    """Display name -> firmware: simulated targets know it from the profiles."""
-    from iqos.models import load_models
-
-    if target == "hardware":
-        return {m.display_name: "as on the bench" for m in load_models().values()}
-    from simulator.profile import load_profiles
-
-    return {
-        profile.spec.display_name: "firmware {} (simulated)".format(
-            ".".join(str(part) for part in profile.firmware)
-        )
-        for profile in load_profiles().values()
-    }

@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from iqos.protocol import ProtocolError
-from iqos.protocol.model import ModelSpec
-
-DEFAULT_PROFILES = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
-
-
-def profiles_directory() -> Path:
-    return Path(os.environ.get("IQOS_HIL_PROFILES", DEFAULT_PROFILES))
+from iqos.protocol.documents import decode
+from iqos.protocol.model import ModelSpec, profiles_directory
 
 
 class ProfilesError(ValueError):
@@ -25,13 +17,10 @@ class ProfilesError(ValueError):
 
 def _protocol_section(path: Path) -> object:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as error:
         raise ProfilesError(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise ProfilesError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        raise ProfilesError(f"{path}: not valid YAML: {' '.join(str(error).split())}") from None
+    raw = decode(data, path, ProfilesError)
     if not isinstance(raw, dict) or "protocol" not in raw:
         raise ProfilesError(f"{path}: expected a mapping with a 'protocol' section")
     return raw["protocol"]

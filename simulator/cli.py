@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -25,9 +26,11 @@ from simulator.clock import SimulatedClock
 from simulator.control import Control, ControlError, check_faults, request, serve_control
 from simulator.device import SimulatedDevice
 from simulator.faults import CATALOGUE, UnknownFault, load_script, lookup
+from simulator.panel import DEFAULT_PORT, panel_for
 from simulator.profile import ProfileError, find_profile
 
-if TYPE_CHECKING:  # bless is imported only when a device goes on BlueZ
+if TYPE_CHECKING:  # bless is imported only when a device goes on BlueZ, aiohttp with a panel
+    from simulator.panel.server import Panel
     from simulator.radio.bless_gatt import BlessPeripheral
 
 DEFAULT_SOCKET = Path(tempfile.gettempdir()) / "iqos-sim.sock"
@@ -72,6 +75,23 @@ def _parser() -> argparse.ArgumentParser:
         help="also serve the virtual radio over HCI on 127.0.0.1:PORT (0 picks one), so "
         "another process reaches the devices with IQOS_HIL_HCI=tcp-client:127.0.0.1:PORT",
     )
+    serve.add_argument(
+        "--panel",
+        type=int,
+        nargs="?",
+        const=DEFAULT_PORT,
+        default=None,
+        metavar="PORT",
+        help=f"also serve a web page of the devices on 127.0.0.1:PORT (default {DEFAULT_PORT}, "
+        "0 picks one); docs/panel.md",
+    )
+    serve.add_argument(
+        "--panel-bind",
+        default=None,
+        metavar="ADDR",
+        help="serve the panel on ADDR instead of 127.0.0.1 (implies --panel); a non-loopback "
+        "address puts a token in the printed URL",
+    )
     state = commands.add_parser("state", help="a device's state as JSON")
     state.add_argument("device")
     inject = commands.add_parser("inject", help="set (or --clear) a fault on a device")
@@ -109,15 +129,18 @@ async def _serve(args: argparse.Namespace) -> int:
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signal_number, stopping.set)
     control = Control([])
-    async with await serve_control(control, args.socket):
+    panel = panel_for(control, args.panel, args.panel_bind)
+    async with await serve_control(control, args.socket), panel or contextlib.nullcontext():
         peripherals: list[BlessPeripheral] = []
         if args.radio == "bluez":
             peripherals = await _serve_on_bluez(args)
             control.devices = [p.device for p in peripherals]
             control.settled = _settled(peripherals)
         else:
-            control.devices = await _serve_on_virtual_radio(args)
+            control.devices = await _serve_on_virtual_radio(args, panel)
         print(f"control socket: {args.socket}", flush=True)
+        if panel is not None:
+            print(f"panel: {await panel.start()}", flush=True)
         await stopping.wait()
         for peripheral in peripherals:
             await peripheral.stop()
@@ -132,17 +155,19 @@ def _settled(peripherals: list[BlessPeripheral]) -> Callable[[], Awaitable[None]
     return settled
 
 
-async def _serve_on_virtual_radio(args: argparse.Namespace) -> list[SimulatedDevice]:
-    from harness.bleak_backend import use_link
+async def _serve_on_virtual_radio(
+    args: argparse.Namespace, panel: Panel | None
+) -> list[SimulatedDevice]:
     from simulator.radio.bumble_gatt import BumblePeripheral
     from simulator.radio.link import VirtualLink
 
     link = VirtualLink()
-    use_link(link)
     devices = []
     for index in range(args.count):
         radio = link.add_device(f"{find_profile(args.model).key}-{index}")
         device = _new_device(args, radio.random_address.to_string(False))
+        if panel is not None:
+            panel.watch(device, radio)
         await BumblePeripheral(device, radio).start()
         devices.append(device)
         print(f"{device.name}  {device.address}  {device.model}", flush=True)
@@ -160,13 +185,12 @@ async def _serve_on_bluez(args: argparse.Namespace) -> list[BlessPeripheral]:
     their peers. A killed process leaves its bonds in BlueZ (its advertisements,
     GATT applications and agent go with its D-Bus connection); the next start on
     those controllers removes them."""
+    from simulator.radio.bluez_bus import BluezError, system_bus
     from simulator.radio.bluez_host import (
-        BluezError,
         adapter_address,
         forget_peers,
         register_agent,
         serve_on_controller,
-        system_bus,
     )
 
     try:

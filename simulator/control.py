@@ -6,8 +6,11 @@ Requests are JSON objects: `{"op": "devices"}`, `{"op": "faults"}`, and with
 `"parameters"`, an object of finite non-negative numbers; the physical actions
 of `SimulatedDevice.act`).
 
-In process, `Control` acts on the devices directly. From another process,
-`serve_control` answers JSON lines on a unix socket and `request` sends one.
+`Control` answers requests. In process, `Control.answer` is called directly;
+from another process, `serve_control` answers JSON lines on a unix socket and
+`request` sends one. Either way the request is checked, and refused, the same
+way: a `Channel` is one or the other, for whoever acts on simulated devices
+(the harness' hands) without caring where they run.
 A bad request (not JSON, longer than `MAX_REQUEST_BYTES`, an unknown op, a
 field of the wrong type) gets an error reply, never a dropped connection: a
 bench script that made one mistake can go on.
@@ -39,6 +42,11 @@ PROBE_SECONDS = 2.0
 
 class ControlError(ValueError):
     """A request the simulator cannot carry out; the reply says why."""
+
+
+Channel = Callable[[dict[str, Any]], Awaitable[Any]]
+"""One request to a simulator, answered with its result or refused with ControlError:
+`Control.answer` in process, `socket_channel` to `iqos-sim serve`."""
 
 
 def faults_for(profile: DeviceProfile) -> list[str]:
@@ -125,9 +133,8 @@ class Control:
         devices: list[SimulatedDevice],
         settled: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """`settled` waits until the radio shows the devices' changes; the socket
-        answers a request only then, so a caller that resets a device and then
-        pairs with it does not race the removal of its old bonds."""
+        """`settled` waits until the radio shows the devices' changes (on BlueZ they
+        reach the controller in the background)."""
         self.devices = devices
         self.settled = settled
 
@@ -158,11 +165,27 @@ class Control:
         device = self.find(_text(request, "device"))
         try:
             result = _DEVICE_OPERATIONS[operation](device, request)
-        except (UnknownFault, DeviceRefused, ValueError) as error:
+        except DeviceRefused as refused:
+            if operation != "act":
+                raise ControlError(str(refused)) from None
+            action = str(request["action"]).replace("_", " ")
+            raise ControlError(f"{device.name} refused to {action}: {refused}") from None
+        except (UnknownFault, ValueError) as error:
             raise ControlError(str(error)) from None
         except KeyError as missing:  # a parameter the action needs
             raise ControlError(f"op {operation!r} needs {missing}") from None
         return device.snapshot() if result is None else result
+
+    async def answer(self, request: dict[str, Any]) -> Any:
+        """The result once the radio shows it: a caller that resets a device and then
+        pairs with it must not race the removal of its old bonds."""
+        result = self.handle(request)
+        if self.settled is not None:
+            try:
+                await self.settled()
+            except Exception as error:  # the radio's failure, told to the caller
+                raise ControlError(f"the radio did not follow: {error}") from error
+        return result
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -306,14 +329,9 @@ async def _answer(control: Control, line: bytes | None) -> dict[str, Any]:
     if not isinstance(request, dict):
         return {"ok": False, "error": "a request is a JSON object with 'op'"}
     try:
-        result = control.handle(request)
+        result = await control.answer(request)
     except ControlError as error:
         return {"ok": False, "error": str(error)}
-    if control.settled is not None:
-        try:
-            await control.settled()
-        except Exception as error:  # the radio's failure, told to the caller
-            return {"ok": False, "error": f"the radio did not follow: {error}"}
     return {"ok": True, "result": result}
 
 
@@ -335,3 +353,12 @@ async def request(path: Path, message: dict[str, Any], timeout: float = 5.0) -> 
     if not reply.get("ok"):
         raise ControlError(reply.get("error", "unknown error"))
     return reply["result"]
+
+
+def socket_channel(path: Path, timeout: float = 5.0) -> Channel:
+    """Requests to the `iqos-sim serve` listening at `path`, each on a connection of its own."""
+
+    async def send(message: dict[str, Any]) -> Any:
+        return await request(path, message, timeout)
+
+    return send

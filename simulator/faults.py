@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import yaml
-
 from iqos.protocol import ChargerSystemError, EndOfHeatReason, HolderError, HolderWarning
+from iqos.protocol.documents import decode
 
 
 class Kind(StrEnum):
@@ -121,12 +120,11 @@ def load_script(name: str, directory: Path = FAULT_SCRIPTS) -> list[str]:
     """The faults a named script (fixtures/faults/<name>.yaml, or a path) sets at start."""
     path = Path(name) if name.endswith((".yaml", ".yml")) else directory / f"{name}.yaml"
     try:
-        raw = yaml.safe_load(path.read_text())
+        data = path.read_bytes()
     except OSError as error:
         known = ", ".join(sorted(p.stem for p in directory.glob("*.yaml")))
         raise UnknownFault(f"{name} ({error.strerror}; scripts: {known})") from None
-    except yaml.YAMLError as error:
-        raise UnknownFault(f"{path}: not valid YAML: {error}") from None
+    raw = decode(data, path, UnknownFault)
     faults = raw.get("faults") if isinstance(raw, dict) else None
     if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
         raise UnknownFault(f"{path}: faults: a list of fault names is required")

@@ -1,4 +1,5 @@
-"""Device profiles (fixtures/devices/*.yaml): validated, then typed.
+"""Device profiles (fixtures/devices/*.yaml, or the folder `IQOS_HIL_PROFILES` names):
+validated, then typed.
 
 Errors name the file, the key and the problem, because QA edits these by hand.
 """
@@ -10,12 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from iqos.protocol import ProtocolError
-from iqos.protocol.model import PROTOCOL_SCHEMA, ModelSpec
-
-PROFILES = Path(__file__).resolve().parent.parent / "fixtures" / "devices"
+from iqos.protocol.documents import decode
+from iqos.protocol.model import PROTOCOL_SCHEMA, ModelSpec, profiles_directory
 
 _CELL = {
     "type": "object",
@@ -106,13 +105,10 @@ class DeviceProfile:
 
 def load_profile(path: Path) -> DeviceProfile:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except OSError as error:
         raise ProfileError(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise ProfileError(f"{path}: not UTF-8 text") from None
-    except yaml.YAMLError as error:
-        raise ProfileError(f"{path}: not valid YAML: {error}") from None
+    raw = decode(data, path, ProfileError)
     validator = jsonschema.Draft202012Validator(SCHEMA)
     problems = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if problems:
@@ -143,11 +139,19 @@ def load_profile(path: Path) -> DeviceProfile:
     )
 
 
-def load_profiles(directory: Path = PROFILES) -> dict[str, DeviceProfile]:
-    return {path.stem: load_profile(path) for path in sorted(directory.glob("*.yaml"))}
+def load_profiles(directory: Path | None = None) -> dict[str, DeviceProfile]:
+    """Every profile in `directory`, by default the folder the client reads its models
+    from (`IQOS_HIL_PROFILES`), so that both know the same devices."""
+    folder = profiles_directory() if directory is None else directory
+    if not folder.is_dir():
+        raise ProfileError(f"{folder}: no such folder of device profiles")
+    profiles = {path.stem: load_profile(path) for path in sorted(folder.glob("*.yaml"))}
+    if not profiles:
+        raise ProfileError(f"{folder}: no device profiles (*.yaml) in it")
+    return profiles
 
 
-def find_profile(name: str, directory: Path = PROFILES) -> DeviceProfile:
+def find_profile(name: str, directory: Path | None = None) -> DeviceProfile:
     """By profile key (iqos-3-duo), display name (IQOS 3 DUO) or path to a YAML file."""
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.exists():

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dbus_fast import BusType, Message, MessageType, Variant
+from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
+from simulator.radio.bluez_bus import BluezError, call, system_bus
 from simulator.radio.bluez_objects import JustWorksAgent
 
 AGENT_PATH = "/org/iqoshil/agent"
@@ -57,14 +58,6 @@ WATCHED = (
 def uptime() -> float:
     """Seconds since the guest kernel started, the clock the console markers use."""
     return float(Path("/proc/uptime").read_text().split()[0])
-
-
-class CallFailed(RuntimeError):
-    """A D-Bus call answered with an error, kept by name so callers can tell them apart."""
-
-    def __init__(self, call: str, error: str, body: object = None) -> None:
-        super().__init__(f"{call}: {error} {body or ''}".rstrip())
-        self.error = error
 
 
 @dataclass
@@ -119,30 +112,12 @@ class BringUp:
         if message.message_type is MessageType.SIGNAL:
             self.changed.set()
 
-    async def call(
-        self,
-        destination: str,
-        path: str,
-        interface: str,
-        member: str,
-        signature: str = "",
-        body: list[Any] | None = None,
-    ) -> list[Any]:
-        reply = await self.bus.call(
-            Message(
-                destination=destination,
-                path=path,
-                interface=interface,
-                member=member,
-                signature=signature,
-                body=body or [],
-            )
-        )
-        if reply is None:
-            raise CallFailed(f"{interface}.{member} on {path}", "no reply")
-        if reply.message_type is MessageType.ERROR:
-            raise CallFailed(f"{interface}.{member} on {path}", reply.error_name or "?", reply.body)
-        return list(reply.body)
+    async def bus_daemon(self, member: str, signature: str, body: list[Any]) -> list[Any]:
+        """A call to the bus daemon itself, about names and match rules."""
+        return await call(
+            self.bus, "/org/freedesktop/DBus", "org.freedesktop.DBus", member, signature, body,
+            destination="org.freedesktop.DBus",
+        )  # fmt: skip
 
     async def watch(self) -> None:
         """Wake the waits on any change of bus names or of BlueZ's objects."""
@@ -158,10 +133,7 @@ class BringUp:
 
     async def _match_rules(self, member: str) -> None:
         for rule in WATCHED:
-            await self.call(
-                "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                member, "s", [rule],
-            )  # fmt: skip
+            await self.bus_daemon(member, "s", [rule])
 
     async def next_change(self, deadline: float) -> None:
         """Wait for a signal; the 1 s cap covers a change between check and match."""
@@ -174,14 +146,7 @@ class BringUp:
 
     async def wait_for_bluez(self, deadline: float) -> None:
         while True:
-            (owned,) = await self.call(
-                "org.freedesktop.DBus",
-                "/org/freedesktop/DBus",
-                "org.freedesktop.DBus",
-                "NameHasOwner",
-                "s",
-                ["org.bluez"],
-            )
+            (owned,) = await self.bus_daemon("NameHasOwner", "s", ["org.bluez"])
             if owned:
                 self.times["bluetoothd_ready"] = uptime()
                 return
@@ -189,27 +154,14 @@ class BringUp:
 
     async def register_agent(self) -> None:
         self.bus.export(AGENT_PATH, JustWorksAgent(log=lambda line: print(line, flush=True)))
-        await self.call(
-            "org.bluez",
-            "/org/bluez",
-            "org.bluez.AgentManager1",
-            "RegisterAgent",
-            "os",
-            [AGENT_PATH, "NoInputNoOutput"],
-        )
-        await self.call(
-            "org.bluez",
-            "/org/bluez",
-            "org.bluez.AgentManager1",
-            "RequestDefaultAgent",
-            "o",
-            [AGENT_PATH],
-        )
+        manager = ("/org/bluez", "org.bluez.AgentManager1")
+        await call(self.bus, *manager, "RegisterAgent", "os", [AGENT_PATH, "NoInputNoOutput"])
+        await call(self.bus, *manager, "RequestDefaultAgent", "o", [AGENT_PATH])
         self.times["agent_registered"] = uptime()
 
     async def adapters(self) -> list[Adapter]:
-        (objects,) = await self.call(
-            "org.bluez", "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"
+        (objects,) = await call(
+            self.bus, "/", "org.freedesktop.DBus.ObjectManager", "GetManagedObjects"
         )
         return adapters_from_objects(objects)
 
@@ -225,8 +177,8 @@ class BringUp:
                 if adapter.powered or adapter.path in asked:
                     continue
                 try:
-                    await self.call(
-                        "org.bluez",
+                    await call(
+                        self.bus,
                         adapter.path,
                         "org.freedesktop.DBus.Properties",
                         "Set",
@@ -234,10 +186,10 @@ class BringUp:
                         [ADAPTER_IFACE, "Powered", Variant("b", True)],
                     )
                     asked.add(adapter.path)
-                except CallFailed as failed:
+                except BluezError as failed:
                     # Busy: bluetoothd's AutoEnable is powering it already, or it is
                     # still being set up; the next change tells which.
-                    if failed.error != "org.bluez.Error.Busy":
+                    if failed.error_name != "org.bluez.Error.Busy":
                         raise
             await self.next_change(deadline)
 
@@ -258,7 +210,7 @@ async def bring_up(results: Path, controllers: int, clients: int, timeout: float
     started = uptime()
     loop = asyncio.get_running_loop()
     overall = loop.time() + timeout
-    bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+    bus = await system_bus()
     state = BringUp(bus, controllers)
     state.times["bringup_started"] = started
     await state.watch()

@@ -5,12 +5,13 @@ The steps never ask which target they run on. A target provides a
 ("remove the holder") goes through its `hands`, which are the simulator's
 control API on simulated targets and an operator on the bench. Real and
 simulated are two implementations of one interface, chosen by `--target`,
-never an `if simulated:` inside a step.
+never an `if simulated:` inside a step. `harness.targets.registry` names them.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +91,20 @@ class Target(ABC):
     @abstractmethod
     def client_options(self) -> dict[str, Any]:
         """Keyword arguments for IqosClient and discovery (backend, adapter, allowed addresses)."""
+
+    @abstractmethod
+    def firmware(self) -> dict[str, str]:
+        """Model display name -> its firmware, as far as the target knows it: the
+        report's front page says what the run was against."""
+
+    async def ready_for_command(self, model: ModelSpec, faults: Sequence[str]) -> dict[str, Any]:
+        """The client options for one `iqos-hil` command on a device of `model` with
+        `faults` set. A target with no devices of its own until asked starts one;
+        a bench, whose devices are there already, overrides this."""
+        device = await self.provide(model)
+        for fault in faults:
+            await device.hands.inject(fault)
+        return self.client_options()
 
     def offers(self, model: ModelSpec) -> bool:
         """Whether the target has devices of this model at all (a bench may not)."""

@@ -16,8 +16,8 @@ GATT cache leaks from one scenario into the next, as on the virtual target.
 from __future__ import annotations
 
 import asyncio
-import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,22 +25,21 @@ from typing import Any
 from dbus_fast.aio import MessageBus
 
 from harness.tags import Ability
-from harness.targets.base import DeviceUnderTest, Target, TargetError
+from harness.targets.base import DeviceUnderTest, TargetError
 from harness.targets.btmon import since
+from harness.targets.registry import TargetOptions
+from harness.targets.simulated import SimulatedTarget
 from harness.targets.simulator_hands import SimulatorHands
 from iqos.protocol.model import ModelSpec
-from simulator.clock import SimulatedClock
 from simulator.device import SimulatedDevice
-from simulator.profile import DeviceProfile, load_profiles
 from simulator.radio.bless_gatt import BlessPeripheral
+from simulator.radio.bluez_bus import BluezError, system_bus
 from simulator.radio.bluez_host import (
-    BluezError,
     adapter_address,
     forget,
     forget_peers,
     register_agent,
     serve_on_controller,
-    system_bus,
     unregister_agent,
 )
 
@@ -61,7 +60,11 @@ class Served:
     peripheral: BlessPeripheral
 
 
-class BluezTarget(Target):
+def build(options: TargetOptions) -> BluezTarget:
+    return BluezTarget.from_environment(options.environment)
+
+
+class BluezTarget(SimulatedTarget):
     name = "bluez"
     abilities = frozenset(Ability) - {Ability.SEVERAL_DEVICES, Ability.STALE_BOND_RECOVERY}
     limits = {  # noqa: RUF012  # read-only
@@ -78,39 +81,38 @@ class BluezTarget(Target):
             raise TargetError(f"the bluez target needs at least one adapter in {DEVICE_ADAPTERS}")
         if client_adapter in device_adapters:
             raise TargetError(f"{client_adapter} cannot serve both a device and the client")
+        super().__init__()
         self.device_adapters = device_adapters
         self.client_adapter = client_adapter
         if len(device_adapters) > 1:
             self.abilities = self.abilities | {Ability.SEVERAL_DEVICES}
-        self.profiles: dict[str, DeviceProfile] = {}
         self._bus: MessageBus | None = None
         self._served: list[Served] = []
         self.btmon = btmon
         self._scenario_started: float | None = None
 
     @classmethod
-    def from_environment(cls, environment: dict[str, str] | None = None) -> BluezTarget:
+    def from_environment(cls, environment: Mapping[str, str]) -> BluezTarget:
         """The adapters of this pytest process. Under pytest-xdist, worker N of W takes
         the Nth client adapter and every Wth device adapter from N: the workers
         share bluetoothd but no controller (one controller linked to two devices
         crashes Linux 6.1, docs/bluez-lane.md)."""
-        env = dict(os.environ if environment is None else environment)
-        devices = [name for name in env.get(DEVICE_ADAPTERS, "").split(",") if name]
-        clients = [name for name in env.get(CLIENT_ADAPTER, "").split(",") if name]
+        devices = [name for name in environment.get(DEVICE_ADAPTERS, "").split(",") if name]
+        clients = [name for name in environment.get(CLIENT_ADAPTER, "").split(",") if name]
         if not devices or not clients:
             raise TargetError(
                 f"the bluez target needs {DEVICE_ADAPTERS} (e.g. hci0,hci1) and "
                 f"{CLIENT_ADAPTER} (e.g. hci2); on a machine without Bluetooth in its "
                 "kernel run it in the QEMU guest: tox -e bluez (see README, Targets)"
             )
-        workers = int(env.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-        worker = int(env.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+        workers = int(environment.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+        worker = int(environment.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
         if len(clients) < workers or len(devices) < workers:
             raise TargetError(
                 f"{workers} pytest workers need {workers} adapters in {CLIENT_ADAPTER} and "
                 f"at least {workers} in {DEVICE_ADAPTERS}; got {clients} and {devices}"
             )
-        btmon = env.get(BTMON_CAPTURE)
+        btmon = environment.get(BTMON_CAPTURE)
         return cls(devices[worker::workers], clients[worker], Path(btmon) if btmon else None)
 
     @property
@@ -120,7 +122,7 @@ class BluezTarget(Target):
         return self._bus
 
     async def start(self) -> None:
-        self.profiles = load_profiles()
+        await super().start()
         try:
             self._bus = await system_bus()
             for adapter in [*self.device_adapters, self.client_adapter]:
@@ -141,9 +143,7 @@ class BluezTarget(Target):
     async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
         if self._scenario_started is None:
             self._scenario_started = time.time()
-        profile = self.profiles.get(model.key)
-        if profile is None:
-            raise TargetError(f"no device profile for {model.display_name}")
+        profile = self.profile(model)
         in_use = {served.adapter for served in self._served}
         adapter = next((name for name in self.device_adapters if name not in in_use), None)
         if adapter is None:
@@ -152,9 +152,7 @@ class BluezTarget(Target):
                 f"add one to {DEVICE_ADAPTERS}"
             )
         address = await adapter_address(self.bus, adapter)
-        device = SimulatedDevice(profile, SimulatedClock(), address)
-        if not pairing_mode:
-            device.leave_pairing_mode()
+        device = self.new_device(profile, address, pairing_mode=pairing_mode)
         peripheral = serve_on_controller(self.bus, device, adapter)
         await peripheral.start()
         self._served.append(Served(adapter, device, peripheral))
@@ -163,7 +161,7 @@ class BluezTarget(Target):
             model=model,
             address=address,
             name=device.name,
-            hands=SimulatorHands(device, peripheral.settled),
+            hands=SimulatorHands.in_process(device, peripheral.settled),
             extra={"adapter": adapter},
         )
 

@@ -14,12 +14,15 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-HEADER = struct.Struct(">8sII")
-RECORD = struct.Struct(">IIIIq")
-MAGIC = b"btsnoop\0"
-MONITOR_DATALINK = 2001
-#: btsnoop timestamps count microseconds from midnight, 1 January of year 0.
-UNIX_EPOCH_US = 0x00DCDDB30F2F8000
+from simulator.radio.btsnoop import (
+    DATALINK_MONITOR,
+    HEADER,
+    MAGIC,
+    RECORD,
+    UNIX_EPOCH_US,
+    VERSION,
+)
+
 PCAP_HEADER = struct.Struct("<IHHiIII")
 PCAP_RECORD = struct.Struct("<IIII")
 PCAP_MAGIC_US = 0xA1B2C3D4
@@ -82,7 +85,7 @@ def _pcap_records(capture: bytes) -> Iterator[MonitorRecord]:
 
 def btsnoop(kept: Iterator[MonitorRecord]) -> bytes:
     """Records as a btsnoop file of the monitor datalink, as `btmon -w` writes it."""
-    parts = [HEADER.pack(MAGIC, 1, MONITOR_DATALINK)]
+    parts = [HEADER.pack(MAGIC, VERSION, DATALINK_MONITOR)]
     for record in kept:
         flags = (record.index << 16) | record.opcode
         stamp = record.unix_us + UNIX_EPOCH_US

@@ -9,20 +9,34 @@ each waiting out its own timeouts.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bleak import BleakClient, BleakScanner
 from bleak.args.bluez import BlueZClientArgs, BlueZScannerArgs
 from bleak.exc import BleakError
 
-from harness.bench import Bench, BenchDevice
-from harness.operator import Instruction, Operator, OperatorError
+from harness.bench import Bench, BenchDevice, load_bench
+from harness.operator import Instruction, Operator, OperatorError, PromptOperator, load_operator
 from harness.tags import Ability
 from harness.targets.base import BenchBroken, DeviceUnderTest, Hands, Target, TargetError
+from harness.targets.registry import TargetOptions
 from iqos.protocol.model import ModelSpec
 
 FORGET_SCAN_SECONDS = 10.0
+
+
+def build(options: TargetOptions) -> HardwareTarget:
+    """The bench file names the devices; the operator script, if any, answers for the
+    person at the bench, who is otherwise asked at the terminal."""
+    if options.bench is None:
+        raise TargetError("--target hardware needs --bench FILE (see docs/bench.md)")
+    operator = (
+        load_operator(options.operator)
+        if options.operator is not None
+        else PromptOperator(suspend_capture=options.suspend_capture)
+    )
+    return HardwareTarget(load_bench(options.bench), operator)
 
 
 async def forget_on_client(bench: Bench, device: BenchDevice) -> None:
@@ -139,3 +153,16 @@ class HardwareTarget(Target):
         if self.bench.adapter is not None:
             options["adapter"] = self.bench.adapter
         return options
+
+    def firmware(self) -> dict[str, str]:
+        return {device.model.display_name: "as on the bench" for device in self.bench.devices}
+
+    async def ready_for_command(self, model: ModelSpec, faults: Sequence[str]) -> dict[str, Any]:
+        """A command finds the bench's devices as they are: nobody is asked to prepare
+        one, and the client may reach only the bench's addresses."""
+        if faults:
+            raise TargetError(
+                "the hardware target cannot start a device with a fault: its devices are "
+                "physical (--fault is for simulated targets)"
+            )
+        return self.client_options()

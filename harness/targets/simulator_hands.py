@@ -1,4 +1,11 @@
-"""Hands on a simulated device: its own API does what a person would do."""
+"""Hands on a simulated device, through the simulator's control protocol.
+
+One implementation for every place a simulated device can be: in this process
+(the virtual and bluez targets, over `Control.answer`), or behind `iqos-sim
+serve`'s socket (the rehearsal's operator, a remote bench, a device simulated on
+another machine). The protocol checks and refuses a request the same way either
+way, and its refusals become the harness' errors here, and only here.
+"""
 
 from __future__ import annotations
 
@@ -6,63 +13,54 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from harness.targets.base import Hands, TargetError
-from simulator.device import DeviceRefused, SimulatedDevice
-from simulator.faults import UnknownFault
+from simulator.control import Channel, Control, ControlError
+from simulator.device import SimulatedDevice
 
 
 class SimulatorHands(Hands):
-    """Physical actions and faults through the simulator's own API."""
-
-    def __init__(
-        self, device: SimulatedDevice, settled: Callable[[], Awaitable[None]] | None = None
-    ) -> None:
-        """`settled` waits until the radio shows the device's changes (on BlueZ they
-        reach the controller in the background): a step is done only then."""
+    def __init__(self, channel: Channel, device: str) -> None:
+        """`device` is a name or an address, as the control protocol takes it."""
+        self.channel = channel
         self.device = device
-        self.settled = settled
 
-    async def _radio_settled(self) -> None:
-        if self.settled is not None:
-            await self.settled()
+    @classmethod
+    def in_process(
+        cls, device: SimulatedDevice, settled: Callable[[], Awaitable[None]] | None = None
+    ) -> SimulatorHands:
+        """Hands on a device of this process. `settled` waits until the radio shows
+        the device's changes (on BlueZ they reach the controller in the background):
+        an action is done only then. By address: two simulated devices may share a
+        name, never an address."""
+        return cls(Control([device], settled).answer, device.address)
+
+    async def _ask(self, operation: str, **fields: Any) -> Any:
+        try:
+            return await self.channel({"op": operation, "device": self.device, **fields})
+        except ControlError as error:
+            raise TargetError(str(error)) from error
 
     async def act(self, action: str, **parameters: Any) -> None:
-        device = self.device
-        try:
-            device.act(action, **parameters)
-        except ValueError as error:
-            raise TargetError(str(error)) from error
-        except DeviceRefused as error:
-            raise TargetError(
-                f"{device.name} refused to {action.replace('_', ' ')}: {error}"
-            ) from error
-        await self._radio_settled()
+        await self._ask("act", action=action, parameters=parameters)
 
     async def inject(self, fault: str, **parameters: Any) -> None:
-        try:
-            self.device.inject(fault)
-        except (UnknownFault, DeviceRefused) as error:
-            raise TargetError(str(error)) from error
-        await self._radio_settled()
+        await self._ask("inject", fault=fault)
 
     async def clear(self, fault: str) -> None:
-        try:
-            self.device.clear(fault)
-        except UnknownFault as error:
-            raise TargetError(str(error)) from error
-        await self._radio_settled()
+        await self._ask("clear", fault=fault)
 
     async def set_battery(self, part: str, level: int) -> None:
-        self.device.set_battery(part, level)
-        await self._radio_settled()
+        await self._ask("set_battery", part=part, level=level)
 
     async def pass_time(self, seconds: float) -> None:
-        self.device.pass_time(seconds)
-        await self._radio_settled()
+        await self.act("wait", seconds=seconds)
 
     async def observe(self, what: str) -> bool:
-        if what != "vibrating":
+        """A yes-or-no part of the device's state ("vibrating")."""
+        seen = (await self.snapshot()).get(what)
+        if not isinstance(seen, bool):
             raise TargetError(f"cannot observe {what!r}")
-        return self.device.vibrating
+        return seen
 
-    async def snapshot(self) -> dict[str, Any] | None:
-        return self.device.snapshot()
+    async def snapshot(self) -> dict[str, Any]:
+        state: dict[str, Any] = await self._ask("state")
+        return state

@@ -2,6 +2,9 @@
 
 Each scenario gets fresh devices at fresh random static addresses, so no
 bond or cached GATT table leaks from one scenario into the next.
+
+With `IQOS_HIL_HCI` set, the virtual radio is another process's instead (`iqos-sim
+serve --hci-port`): an `iqos-hil` command runs against the devices served there.
 """
 
 from __future__ import annotations
@@ -9,20 +12,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bumble import hci
 
-from harness.bleak_backend import BumbleClient, BumbleScanner, use_link
+from harness.bleak_backend import ENVIRONMENT_VARIABLE, BumbleClient, BumbleScanner, use_link
 from harness.bleak_backend.radio import ClientRadio
 from harness.tags import Ability
 from harness.targets.base import DeviceUnderTest, Target, TargetError
+from harness.targets.registry import TargetOptions
+from harness.targets.simulated import SimulatedTarget
 from harness.targets.simulator_hands import SimulatorHands
 from iqos.protocol.model import ModelSpec
-from simulator.clock import SimulatedClock
-from simulator.device import SimulatedDevice
-from simulator.profile import DeviceProfile, load_profiles
 from simulator.radio.bumble_gatt import BumblePeripheral
 from simulator.radio.control_point import SLOW_ANSWER_SECONDS
 from simulator.radio.link import VirtualController, VirtualLink
@@ -36,33 +39,41 @@ answers after SLOW_ANSWER_SECONDS on purpose, and that answer must come well ins
 the client's patience (half of it), or slow would look the same as no answer."""
 
 
-class VirtualTarget(Target):
+def build(options: TargetOptions) -> Target:
+    hci_transport = options.environment.get(ENVIRONMENT_VARIABLE)
+    return ServedElsewhere(hci_transport) if hci_transport else VirtualTarget()
+
+
+class VirtualTarget(SimulatedTarget):
     name = "virtual"
     abilities = frozenset(Ability)
 
     def __init__(self) -> None:
+        super().__init__()
         self.link = VirtualLink()
-        self.profiles: dict[str, DeviceProfile] = {}
         self.radio: ClientRadio | None = None
         self._peripherals: list[BumblePeripheral] = []
-        self._captures = tempfile.TemporaryDirectory(prefix="iqos-hil-btsnoop-")
+        self._captures: tempfile.TemporaryDirectory[str] | None = None
         self._capture: contextlib.ExitStack | None = None
         self._capture_path: Path | None = None
         self._capture_controller: VirtualController | None = None
         self._scenarios = 0
 
     async def start(self) -> None:
-        self.profiles = load_profiles()
+        await super().start()
         self.radio = use_link(self.link)
+        self._captures = tempfile.TemporaryDirectory(prefix="iqos-hil-btsnoop-")
 
     async def stop(self) -> None:
         await self.release()
         use_link(None)
-        self._captures.cleanup()
+        if self._captures is not None:
+            self._captures.cleanup()
+            self._captures = None
 
     async def _start_capture(self) -> None:
         """Everything the client's controller sees in this scenario, as btsnoop."""
-        if self._capture is not None or self.radio is None:
+        if self._capture is not None or self.radio is None or self._captures is None:
             return
         self._scenarios += 1
         controller = self.link.controller_of(await self.radio.central())
@@ -81,13 +92,10 @@ class VirtualTarget(Target):
 
     async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
         await self._start_capture()
-        profile = self.profiles.get(model.key)
-        if profile is None:
-            raise TargetError(f"no device profile for {model.display_name}")
+        profile = self.profile(model)
         radio = self.link.add_device(model.key)
-        device = SimulatedDevice(profile, SimulatedClock(), radio.random_address.to_string(False))
-        if not pairing_mode:
-            device.leave_pairing_mode()
+        address = radio.random_address.to_string(False)
+        device = self.new_device(profile, address, pairing_mode=pairing_mode)
         peripheral = BumblePeripheral(device, radio)
         await peripheral.start()
         self._peripherals.append(peripheral)
@@ -96,7 +104,7 @@ class VirtualTarget(Target):
             model=model,
             address=device.address,
             name=device.name,
-            hands=SimulatorHands(device),
+            hands=SimulatorHands.in_process(device),
         )
 
     async def release(self) -> None:
@@ -117,3 +125,44 @@ class VirtualTarget(Target):
             "scanner_backend": BumbleScanner,
             "timeout": ANSWER_TIMEOUT,
         }
+
+
+class ServedElsewhere(Target):
+    """The virtual radio of another process, reached over its HCI transport: its
+    devices are that process's, to be changed through its control socket."""
+
+    name = "virtual"
+    abilities: frozenset[Ability] = frozenset()
+
+    def __init__(self, hci_transport: str) -> None:
+        self.hci_transport = hci_transport
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def provide(self, model: ModelSpec, *, pairing_mode: bool = True) -> DeviceUnderTest:
+        raise TargetError(
+            f"{ENVIRONMENT_VARIABLE}={self.hci_transport} is another process's radio, and a "
+            f"scenario needs fresh devices of its own: unset {ENVIRONMENT_VARIABLE}"
+        )
+
+    async def release(self) -> None:
+        pass
+
+    def client_options(self) -> dict[str, Any]:
+        return {"client_backend": BumbleClient, "scanner_backend": BumbleScanner}
+
+    def firmware(self) -> dict[str, str]:
+        return {}
+
+    async def ready_for_command(self, model: ModelSpec, faults: Sequence[str]) -> dict[str, Any]:
+        """The command runs against whatever the other process serves."""
+        if faults:
+            raise TargetError(
+                f"the devices on {self.hci_transport} are another process's: set their "
+                "faults there (iqos-sim inject DEVICE FAULT)"
+            )
+        return self.client_options()

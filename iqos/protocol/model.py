@@ -7,15 +7,28 @@ marks each assumed value, and docs/protocol.md lists them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from iqos.protocol.errors import ProtocolError
 from iqos.protocol.scp import Node, ShortFrame
+
+DEFAULT_PROFILES = Path(__file__).resolve().parents[2] / "fixtures" / "devices"
+PROFILES_VARIABLE = "IQOS_HIL_PROFILES"
+
+
+def profiles_directory() -> Path:
+    """The folder of device profiles: `IQOS_HIL_PROFILES`, else the project's own.
+
+    The client reads its models and the simulator its devices from the same
+    folder, so a profile QA points them at is one both see."""
+    return Path(os.environ.get(PROFILES_VARIABLE, DEFAULT_PROFILES))
 
 
 class Capability(StrEnum):

@@ -14,33 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
-from dbus_fast import BusType, Message, MessageType, Variant
+from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
 from iqos.protocol import Advertisement
 from simulator.device import SimulatedDevice
 from simulator.radio.bless_gatt import BlessPeripheral
+from simulator.radio.bluez_bus import BLUEZ, BluezError, call
 from simulator.radio.bluez_objects import JustWorksAgent, LEAdvertisement
 
-BLUEZ = "org.bluez"
 ADAPTER = "org.bluez.Adapter1"
 DEVICE = "org.bluez.Device1"
 PROPERTIES = "org.freedesktop.DBus.Properties"
 AGENT_PATH = "/org/iqoshil/simulator/agent"
-SLOW_CALL = 1.0
-"""Seconds past which a call is logged: BlueZ answers in milliseconds, except where it
-waits on purpose (2 s before it drops a link), which is then worth knowing."""
-
-log = logging.getLogger(__name__)
-
-
-class BluezError(RuntimeError):
-    """BlueZ refused a call, or is not there; the message names the call."""
 
 
 def address_of(device_path: str) -> str:
@@ -51,42 +40,6 @@ def address_of(device_path: str) -> str:
 def adapter_of(device_path: str) -> str:
     """`/org/bluez/hci0/dev_...` -> `hci0`."""
     return device_path.split("/")[3] if device_path.count("/") >= 4 else ""
-
-
-async def call(
-    bus: MessageBus,
-    path: str,
-    interface: str,
-    member: str,
-    signature: str = "",
-    body: list[Any] | None = None,
-    destination: str = BLUEZ,
-) -> list[Any]:
-    started = time.monotonic()
-    reply = await bus.call(
-        Message(
-            destination=destination,
-            path=path,
-            interface=interface,
-            member=member,
-            signature=signature,
-            body=body or [],
-        )
-    )
-    took = time.monotonic() - started
-    if took > SLOW_CALL:
-        log.warning("BlueZ took %.1f s for %s.%s on %s", took, interface, member, path)
-    if reply is None or reply.message_type is MessageType.ERROR:
-        detail = "no reply" if reply is None else f"{reply.error_name} {reply.body}"
-        raise BluezError(f"{interface}.{member} on {path}: {detail}")
-    return list(reply.body)
-
-
-async def system_bus() -> MessageBus:
-    try:
-        return await MessageBus(bus_type=BusType.SYSTEM).connect()
-    except (OSError, ValueError) as error:
-        raise BluezError(f"no D-Bus system bus (is dbus-daemon running?): {error}") from error
 
 
 async def adapter_address(bus: MessageBus, adapter: str) -> str:

@@ -10,7 +10,6 @@ which Wireshark and tshark read.
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,13 +17,8 @@ from pathlib import Path
 
 from bumble.snoop import BtSnooper
 
+from simulator.radio.btsnoop import DATALINK_H4, HEADER, MAGIC, RECORD, VERSION
 from simulator.radio.link import VirtualController
-
-BTSNOOP_MAGIC = b"btsnoop\0"
-BTSNOOP_VERSION = 1
-DATALINK_H4 = 1002
-_HEADER = struct.Struct(">8sII")
-_RECORD = struct.Struct(">IIIIQ")
 
 
 @contextmanager
@@ -69,18 +63,18 @@ def read(path: Path | str) -> list[Record]:
     Lets tests and the evidence collector check a capture without tshark.
     """
     data = Path(path).read_bytes()
-    if len(data) < _HEADER.size:
+    if len(data) < HEADER.size:
         raise ValueError("not a btsnoop file: too short")
-    magic, version, datalink = _HEADER.unpack_from(data)
-    if magic != BTSNOOP_MAGIC or version != BTSNOOP_VERSION or datalink != DATALINK_H4:
+    magic, version, datalink = HEADER.unpack_from(data)
+    if magic != MAGIC or version != VERSION or datalink != DATALINK_H4:
         raise ValueError(f"not an H4 btsnoop v1 file: {magic!r} v{version} datalink {datalink}")
     records = []
-    offset = _HEADER.size
+    offset = HEADER.size
     while offset < len(data):
-        if offset + _RECORD.size > len(data):
+        if offset + RECORD.size > len(data):
             raise ValueError(f"truncated record header at byte {offset}")
-        original, included, flags, _drops, timestamp = _RECORD.unpack_from(data, offset)
-        offset += _RECORD.size
+        original, included, flags, _drops, timestamp = RECORD.unpack_from(data, offset)
+        offset += RECORD.size
         if included > original or offset + included > len(data):
             raise ValueError(f"truncated record at byte {offset}")
         records.append(Record(flags, timestamp, data[offset : offset + included]))

@@ -1,5 +1,5 @@
 """`IQOS_HIL_PROFILES` points at hand-edited files: each mistake is one line naming the
-file, never a traceback."""
+file, never a traceback; and the client and the simulator both read their profiles there."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from iqos.models import DEFAULT_PROFILES, ProfilesError, _load
+from iqos.models import ProfilesError, _load, load_models
+from iqos.protocol.model import DEFAULT_PROFILES
+from simulator.profile import find_profile, load_profiles
 
 GOOD = (DEFAULT_PROFILES / "iqos-3-duo.yaml").read_text()
 
@@ -57,3 +59,12 @@ def test_iqos_hil_reports_a_broken_profile_in_one_line(tmp_path: Path) -> None:
     lines = answer.stderr.strip().splitlines()
     assert len(lines) == 1, answer.stderr
     assert str(tmp_path / "broken.yaml") in lines[0]
+
+
+def test_client_and_simulator_read_their_profiles_from_iqos_hil_profiles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lab-multi.yaml").write_text((DEFAULT_PROFILES / "iqos-3-multi.yaml").read_text())
+    monkeypatch.setenv("IQOS_HIL_PROFILES", str(tmp_path))
+    assert set(load_models()) == set(load_profiles()) == {"lab-multi"}
+    assert find_profile("IQOS 3 Multi").key == "lab-multi"

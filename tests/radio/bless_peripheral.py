@@ -22,13 +22,8 @@ from bless.backends.characteristic import GATTCharacteristicProperties as Proper
 from dbus_fast import Variant
 from dbus_fast.aio import MessageBus
 
-from simulator.radio.bluez_host import (
-    ADAPTER,
-    PROPERTIES,
-    BluezController,
-    adapter_address,
-    call,
-)
+from simulator.radio.bluez_bus import call
+from simulator.radio.bluez_host import ADAPTER, PROPERTIES, BluezController, adapter_address
 from simulator.radio.bluez_objects import LEAdvertisement
 from tests.radio.peripheral import (
     AUTHENTICATED_UUID,

@@ -15,7 +15,8 @@ from bleak.backends.scanner import BaseBleakScanner
 from bleak.exc import BleakError
 
 from iqos.client import BLUEZ_RACE_RETRIES, UNSIGNALLED_CONNECT
-from simulator.radio.bluez_host import forget, register_agent, system_bus, unregister_agent
+from simulator.radio.bluez_bus import system_bus
+from simulator.radio.bluez_host import forget, register_agent, unregister_agent
 from tests.radio.bless_peripheral import BlessBarePeripheral
 
 

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from iqos.protocol.model import DEFAULT_PROFILES
 from simulator.clock import SimulatedClock
 from simulator.control import Control, ControlError, request, serve_control
 from simulator.device import SimulatedDevice
-from simulator.profile import PROFILES, ProfileError, find_profile, load_profile, load_profiles
+from simulator.profile import ProfileError, find_profile, load_profile, load_profiles
 
-GOOD = (PROFILES / "iqos-3-duo.yaml").read_text()
+GOOD = (DEFAULT_PROFILES / "iqos-3-duo.yaml").read_text()
 
 
 def test_every_shipped_profile_loads() -> None:
