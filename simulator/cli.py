@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, NoReturn
 from simulator.clock import SimulatedClock
 from simulator.control import Control, ControlError, check_faults, request, serve_control
 from simulator.device import SimulatedDevice
-from simulator.faults import CATALOGUE, UnknownFault, load_script, lookup
+from simulator.faults import CATALOGUE, FaultScriptError, UnknownFault, load_script, lookup
 from simulator.panel import DEFAULT_PORT, panel_for
 from simulator.profile import ProfileError, find_profile
 
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             }
         print(json.dumps(asyncio.run(request(args.socket, message)), indent=2))
         return 0
-    except (ControlError, ProfileError, UnknownFault) as error:
+    except (ControlError, FaultScriptError, ProfileError, UnknownFault) as error:
         print(f"iqos-sim: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

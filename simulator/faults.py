@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from iqos.protocol import ChargerSystemError, EndOfHeatReason, HolderError, HolderWarning
 from iqos.protocol.documents import decode
+from iqos.protocol.model import schema_problem
 
 
 class Kind(StrEnum):
@@ -116,6 +118,21 @@ class UnknownFault(KeyError):
 FAULT_SCRIPTS = Path(__file__).resolve().parent.parent / "fixtures" / "faults"
 
 
+class FaultScriptError(ValueError):
+    """A fault script that cannot be used: one line naming the file and the problem."""
+
+
+SCRIPT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["faults"],
+    "properties": {
+        "description": {"type": "string"},
+        "faults": {"type": "array", "items": {"type": "string"}},
+    },
+}
+
+
 def load_script(name: str, directory: Path = FAULT_SCRIPTS) -> list[str]:
     """The faults a named script (fixtures/faults/<name>.yaml, or a path) sets at start."""
     path = Path(name) if name.endswith((".yaml", ".yml")) else directory / f"{name}.yaml"
@@ -123,14 +140,17 @@ def load_script(name: str, directory: Path = FAULT_SCRIPTS) -> list[str]:
         data = path.read_bytes()
     except OSError as error:
         known = ", ".join(sorted(p.stem for p in directory.glob("*.yaml")))
-        raise UnknownFault(f"{name} ({error.strerror}; scripts: {known})") from None
-    raw = decode(data, path, UnknownFault)
-    faults = raw.get("faults") if isinstance(raw, dict) else None
-    if not isinstance(faults, list) or not all(isinstance(f, str) for f in faults):
-        raise UnknownFault(f"{path}: faults: a list of fault names is required")
-    for fault in faults:
-        lookup(fault)
-    return list(faults)
+        raise FaultScriptError(
+            f"fault script {name!r}: {error.strerror}; scripts: {known}"
+        ) from None
+    raw = decode(data, path, FaultScriptError)
+    problem = schema_problem(SCRIPT_SCHEMA, raw, "script")
+    if problem is not None:
+        raise FaultScriptError(f"{path}: {problem}")
+    for index, fault in enumerate(raw["faults"]):
+        if fault not in CATALOGUE:
+            raise FaultScriptError(f"{path}: script.faults.{index}: {UnknownFault(fault)}")
+    return list(raw["faults"])
 
 
 def lookup(name: str) -> Fault:

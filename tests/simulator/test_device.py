@@ -170,11 +170,11 @@ def test_not_in_pairing_mode_means_bonded_elsewhere_and_refusing() -> None:
 
 
 def test_fault_scripts_name_known_faults() -> None:
-    from simulator.faults import FAULT_SCRIPTS, UnknownFault, load_script
+    from simulator.faults import FAULT_SCRIPTS, FaultScriptError, load_script
 
     for script in FAULT_SCRIPTS.glob("*.yaml"):
         assert load_script(script.stem)
-    with pytest.raises(UnknownFault, match="scripts: cold-morning"):
+    with pytest.raises(FaultScriptError, match="scripts: cold-morning"):
         load_script("no-such-script")
 
 
