@@ -22,6 +22,7 @@ from harness.bleak_backend import ENVIRONMENT_VARIABLE, BumbleClient, BumbleScan
 from harness.bleak_backend.radio import ClientRadio
 from harness.tags import Ability
 from harness.targets.base import DeviceUnderTest, Target, TargetError
+from harness.targets.capture_folders import new_capture_folder
 from harness.targets.registry import TargetOptions
 from harness.targets.simulated import SimulatedTarget
 from harness.targets.simulator_hands import SimulatorHands
@@ -62,7 +63,7 @@ class VirtualTarget(SimulatedTarget):
     async def start(self) -> None:
         await super().start()
         self.radio = use_link(self.link)
-        self._captures = tempfile.TemporaryDirectory(prefix="iqos-hil-btsnoop-")
+        self._captures = new_capture_folder()
 
     async def stop(self) -> None:
         await self.release()
