@@ -65,15 +65,17 @@ def _pip_install(*requirements: str) -> None:
 
 
 def _ensure_tools() -> None:
-    """tox, and the project itself so that .venv/bin/iqos-hil and iqos-sim exist; the
+    """tox, and the project itself (with the step library's pytest-bdd, which `iqos-hil
+    steps` and `lint` read) so that .venv/bin/iqos-hil and iqos-sim exist; the
     project again whenever pyproject.toml changed, so a new dependency arrives."""
     _pip_install(TOX_REQUIREMENT)
-    declared = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    project = f"{ROOT}[test]"
+    declared = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + project.encode())
     stamp = VENV / "iqos-hil-installed"
-    if stamp.exists() and stamp.read_text() == declared:
+    if stamp.exists() and stamp.read_text() == declared.hexdigest():
         return
-    _pip_install("-e", str(ROOT))
-    stamp.write_text(declared)
+    _pip_install("-e", project)
+    stamp.write_text(declared.hexdigest())
 
 
 def main(argv: list[str]) -> int:

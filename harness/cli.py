@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 from bleak.exc import BleakError
 
-from harness.scenario_tools import lint_command, steps_command
 from harness.targets.base import Target, TargetError
 from harness.targets.registry import TargetOptions, build, described, names
 from iqos.cli import add_device_arguments, execute, exit_code
@@ -90,10 +90,17 @@ async def _run(target: Target, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] == "steps":
-        return steps_command(argv[1:])
-    if argv and argv[0] == "lint":
-        return lint_command(argv[1:])
+    if argv and argv[0] in ("steps", "lint"):
+        # The scenario writer's tools read the step library (pytest-bdd); the device
+        # commands must not need it.
+        from harness.scenario_tools import lint_command, steps_command
+
+        try:
+            return (steps_command if argv[0] == "steps" else lint_command)(argv[1:])
+        except BrokenPipeError:
+            # `iqos-hil steps | head`: the reader has what it wanted.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     parser = _parser()
     args = parser.parse_args(argv)
     if args.fault:
