@@ -24,6 +24,7 @@ TOX_REQUIREMENT = "tox>=4.20,<5"
 JOBS = {
     "features": ["-e", "features"],
     "tests": ["-e", "tests,lint,type,steps"],
+    "labgrid": ["-e", "labgrid"],
     "bluez": ["-e", "bluez"],
     "rehearsal": ["-e", "rehearsal"],
 }

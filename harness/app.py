@@ -94,7 +94,9 @@ class App:
 
     def provide(self, model: ModelSpec, pairing_mode: bool = True) -> DeviceUnderTest:
         self._skip_unless_possible(model)
-        device = self.run(self.target.provide(model, pairing_mode=pairing_mode))
+        device = self.run(
+            self.target.provide(model, pairing_mode=pairing_mode), self.target.patience
+        )
         self.devices.append(device)
         self.evidence.watch(device)
         self.run(self.evidence.snapshot_before(device))

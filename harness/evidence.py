@@ -37,7 +37,11 @@ class Evidence:
         self.devices: dict[str, DeviceEvidence] = {}
 
     def watch(self, device: DeviceUnderTest) -> None:
+        """Also labels the scenario with where the device is (its place, exporter and
+        adapter on a farm), so that a red scenario names the bench to look at."""
         self.devices[device.address] = DeviceEvidence(device)
+        for key, value in device.extra.items():
+            allure.dynamic.label(key, str(value))  # type: ignore[no-untyped-call]
 
     def transcript(self, device: DeviceUnderTest) -> Transcript:
         return self.devices[device.address].transcript

@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
             status = 1
     print(summary_line(outcomes, missing, index), flush=True)
     if index is not None:
-        print(f"open it with a double click, or: python3 run.py report --open ({index.as_uri()})")
+        print(
+            "open it with a double click, or: "
+            f"python3 run.py report {args.html} --open ({index.as_uri()})"
+        )
     return status
 
 

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from harness.targets.base import TargetError
 from harness.targets.simulator_hands import SimulatorHands
 from iqos.protocol.documents import decode
-from simulator.control import socket_channel
+from simulator.control import Channel, ControlError, socket_channel
 
 ACTIONS: dict[str, str] = {
     "prepare": "Get {device} ready: put its holder in the charger and let it charge, then "
@@ -151,25 +151,41 @@ class ScriptedOperator(Operator):
 
 class SimulatorOperator(Operator):
     """Hands each physical action to the simulated device of that name: the simulator's
-    own hands, over a running `iqos-sim serve` control socket; "is it vibrating?" is
-    read from its state. The bench file names the devices as the simulator does."""
+    own hands, over running `iqos-sim serve` control sockets; "is it vibrating?" is
+    read from its state. The bench names the devices as the simulators do. A farm
+    runs one simulator per device (docs/bench-farm.md), so the operator asks each
+    once which devices it serves."""
 
     ANSWER_TIMEOUT = 30.0
     """The simulator answers once BlueZ shows the change, which can include BlueZ's own
     2 s wait before it drops a link, under emulation."""
 
-    def __init__(self, socket: Path) -> None:
+    def __init__(self, sockets: Sequence[Path]) -> None:
         super().__init__()
-        self.channel = socket_channel(socket, self.ANSWER_TIMEOUT)
+        self.channels = [socket_channel(socket, self.ANSWER_TIMEOUT) for socket in sockets]
+        self._serving: dict[str, Channel] = {}
+
+    async def _channel(self, device: str) -> Channel:
+        if len(self.channels) == 1:
+            return self.channels[0]
+        wanted = device.upper()
+        if wanted not in self._serving:
+            for channel in self.channels:
+                for served in await channel({"op": "devices"}):
+                    for name in (served["name"], served["address"]):
+                        self._serving[str(name).upper()] = channel
+        if wanted not in self._serving:
+            raise ControlError(f"no device {device!r} on {len(self.channels)} simulators")
+        return self._serving[wanted]
 
     async def _perform(self, instruction: Instruction) -> str:
-        hands = SimulatorHands(self.channel, instruction.device)
         try:
+            hands = SimulatorHands(await self._channel(instruction.device), instruction.device)
             if instruction.action != "observe_vibrating":
                 await hands.act(instruction.action, **instruction.parameters)
                 return f"simulator: {instruction.action.replace('_', ' ')}"
             vibrating = await hands.observe("vibrating")
-        except TargetError as error:
+        except (TargetError, ControlError) as error:
             # What the hardware target counts as a failed action is the operator's.
             raise OperatorError(f"simulator: {error}") from error
         if not vibrating:
@@ -178,8 +194,8 @@ class SimulatorOperator(Operator):
 
 
 def load_operator(path: Path) -> Operator:
-    """`answers:` (and `default:`) script the answers; `simulator: SOCKET`
-    instead hands every action to the simulator listening there."""
+    """`answers:` (and `default:`) script the answers; `simulator: SOCKET` (or a list
+    of sockets) instead hands every action to the simulator serving the device."""
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -188,7 +204,10 @@ def load_operator(path: Path) -> Operator:
     if isinstance(raw, dict) and "simulator" in raw:
         if set(raw) != {"simulator"}:
             raise OperatorError(f"{path}: 'simulator' takes no 'answers' or 'default'")
-        return SimulatorOperator(Path(str(raw["simulator"])))
+        sockets = raw["simulator"]
+        return SimulatorOperator(
+            [Path(str(socket)) for socket in (sockets if isinstance(sockets, list) else [sockets])]
+        )
     if not isinstance(raw, dict) or not isinstance(raw.get("answers", {}), dict):
         raise OperatorError(f"{path}: an operator script is a mapping with 'answers'")
     answers = {str(k): str(v) for k, v in (raw.get("answers") or {}).items()}

@@ -6,6 +6,7 @@ iqos-sim serve --radio bluez --adapter hci0[=MODEL] [--adapter hci1[=MODEL] ...]
                                         one device per BlueZ controller, served by bless
 iqos-sim state DEVICE                   a device's state as JSON
 iqos-sim inject DEVICE FAULT [--clear]  set or clear a fault
+iqos-sim power DEVICE [on|off]          switch a device's power (virtual radio), or ask
 """
 
 from __future__ import annotations
@@ -98,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     inject.add_argument("device")
     inject.add_argument("fault")
     inject.add_argument("--clear", action="store_true")
+    power = commands.add_parser("power", help="switch a device's power, or say whether it is on")
+    power.add_argument("device")
+    power.add_argument("switch", nargs="?", choices=("on", "off"))
     return parser
 
 
@@ -137,7 +141,7 @@ async def _serve(args: argparse.Namespace) -> int:
             control.devices = [p.device for p in peripherals]
             control.settled = _settled(peripherals)
         else:
-            control.devices = await _serve_on_virtual_radio(args, panel)
+            control.devices = await _serve_on_virtual_radio(args, panel, control)
         print(f"control socket: {args.socket}", flush=True)
         if panel is not None:
             print(f"panel: {await panel.start()}", flush=True)
@@ -156,8 +160,11 @@ def _settled(peripherals: list[BlessPeripheral]) -> Callable[[], Awaitable[None]
 
 
 async def _serve_on_virtual_radio(
-    args: argparse.Namespace, panel: Panel | None
+    args: argparse.Namespace, panel: Panel | None, control: Control
 ) -> list[SimulatedDevice]:
+    """Each device's power is wired to the control socket (`power`), as a bench
+    farm wires a device's supply (docs/bench-farm.md)."""
+    from simulator.power import PowerSwitch
     from simulator.radio.bumble_gatt import BumblePeripheral
     from simulator.radio.link import VirtualLink
 
@@ -168,7 +175,11 @@ async def _serve_on_virtual_radio(
         device = _new_device(args, radio.random_address.to_string(False))
         if panel is not None:
             panel.watch(device, radio)
-        await BumblePeripheral(device, radio).start()
+        peripheral = BumblePeripheral(device, radio)
+        await peripheral.start()
+        control.switches[device.address] = PowerSwitch(
+            link, peripheral, panel.watch if panel is not None else None
+        )
         devices.append(device)
         print(f"{device.name}  {device.address}  {device.model}", flush=True)
     if args.hci_port is not None:
@@ -219,7 +230,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             return asyncio.run(_serve(args))
-        message = {"op": "state", "device": args.device}
+        message: dict[str, object] = {"op": "state", "device": args.device}
+        if args.command == "power":
+            message = {"op": "power", "device": args.device}
+            if args.switch is not None:
+                message["on"] = args.switch == "on"
         if args.command == "inject":
             lookup(args.fault)
             message = {

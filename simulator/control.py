@@ -4,7 +4,8 @@ Requests are JSON objects: `{"op": "devices"}`, `{"op": "faults"}`, and with
 `"device": NAME-OR-ADDRESS` (either in any case): `state`, `inject`/`clear`
 (`"fault"`), `set_battery` (`"part"`, `"level"`), `act` (`"action"`, and
 `"parameters"`, an object of finite non-negative numbers; the physical actions
-of `SimulatedDevice.act`).
+of `SimulatedDevice.act`), and `power` (`"on"`, a boolean, or none to ask) where
+the device's power is wired (`iqos-sim serve` on the virtual radio).
 
 `Control` answers requests. In process, `Control.answer` is called directly;
 from another process, `serve_control` answers JSON lines on a unix socket and
@@ -28,7 +29,7 @@ import stat
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from simulator.device import DeviceRefused, SimulatedDevice
 from simulator.faults import CATALOGUE, UnknownFault
@@ -42,6 +43,15 @@ PROBE_SECONDS = 2.0
 
 class ControlError(ValueError):
     """A request the simulator cannot carry out; the reply says why."""
+
+
+class Switch(Protocol):
+    """A device's power, where the serving process wires it (simulator.power)."""
+
+    @property
+    def powered(self) -> bool: ...
+
+    async def switch(self, on: bool) -> None: ...
 
 
 Channel = Callable[[dict[str, Any]], Awaitable[Any]]
@@ -127,16 +137,23 @@ _DEVICE_OPERATIONS: dict[str, Callable[[SimulatedDevice, dict[str, Any]], Any]] 
 }
 
 
+POWER = "power"
+"""The one op that needs the radio, not only the model: answered by `Control.answer`."""
+
+
 class Control:
     def __init__(
         self,
         devices: list[SimulatedDevice],
         settled: Callable[[], Awaitable[None]] | None = None,
+        switches: dict[str, Switch] | None = None,
     ) -> None:
         """`settled` waits until the radio shows the devices' changes (on BlueZ they
-        reach the controller in the background)."""
+        reach the controller in the background); `switches` holds the power of the
+        devices whose power is wired, by address."""
         self.devices = devices
         self.settled = settled
+        self.switches = switches if switches is not None else {}
 
     def find(self, name: str) -> SimulatedDevice:
         """By name or address, in any case: people copy addresses from tools that
@@ -158,9 +175,12 @@ class Control:
             ]
         if operation == "faults":
             return {name: fault.description for name, fault in CATALOGUE.items()}
+        if operation == POWER:
+            raise ControlError(f"op {POWER!r} switches the radio: send it to Control.answer")
         if not isinstance(operation, str) or operation not in _DEVICE_OPERATIONS:
             raise ControlError(
-                f"unknown op {operation!r}; known: devices, faults, {', '.join(_DEVICE_OPERATIONS)}"
+                f"unknown op {operation!r}; known: devices, faults, "
+                f"{', '.join(_DEVICE_OPERATIONS)}, {POWER}"
             )
         device = self.find(_text(request, "device"))
         try:
@@ -179,13 +199,29 @@ class Control:
     async def answer(self, request: dict[str, Any]) -> Any:
         """The result once the radio shows it: a caller that resets a device and then
         pairs with it must not race the removal of its old bonds."""
-        result = self.handle(request)
+        result = await self._power(request) if request.get("op") == POWER else self.handle(request)
         if self.settled is not None:
             try:
                 await self.settled()
             except Exception as error:  # the radio's failure, told to the caller
                 raise ControlError(f"the radio did not follow: {error}") from error
         return result
+
+    async def _power(self, request: dict[str, Any]) -> dict[str, bool]:
+        """Switch the device's power when `on` is given; either way, say whether it is on."""
+        device = self.find(_text(request, "device"))
+        switch = self.switches.get(device.address)
+        if switch is None:
+            raise ControlError(
+                f"the power of {device.name} is not wired: only iqos-sim serve on the "
+                "virtual radio switches it"
+            )
+        on = request.get("on")
+        if on is not None:
+            if not isinstance(on, bool):
+                raise ControlError(f"'on' must be a boolean, not {_json_type(on)}")
+            await switch.switch(on)
+        return {"powered": switch.powered}
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

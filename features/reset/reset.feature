@@ -4,7 +4,7 @@ Feature: Resetting a device
   pairing fails. It can be done from the app, or by holding the button for
   about ten seconds.
 
-  @needs:app_reset @needs:stale_bond_recovery
+  @needs:app_reset @needs:fault_injection @needs:stale_bond_recovery
   Scenario Outline: Resetting an <model> from the app
     Given an <model> paired with the app
     And the device has the fault "charger_error_self_test_failure"

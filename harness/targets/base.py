@@ -73,6 +73,9 @@ class Target(ABC):
     abilities: frozenset[Ability]
     limits: dict[str, str] = {}  # noqa: RUF012  # read-only default
     """Why the target lacks an ability, where there is more to say than its absence."""
+    patience: float = 60.0
+    """Seconds a scenario waits for `provide`: a farm's target may first wait for a place
+    that somebody else holds."""
 
     @abstractmethod
     async def start(self) -> None: ...

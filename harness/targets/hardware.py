@@ -56,28 +56,41 @@ async def forget_on_client(bench: Bench, device: BenchDevice) -> None:
 
 
 class OperatorHands(Hands):
-    def __init__(self, target: HardwareTarget, device: BenchDevice) -> None:
+    """What a person at a bench does to a physical device, asked through `ask`, which
+    marks the bench broken when the operator fails. A bench device cannot be given
+    a fault or a battery level, and its state is the operator's to see."""
+
+    def __init__(
+        self,
+        target: str,
+        ask: Callable[[Instruction], Awaitable[None]],
+        operator: Operator,
+        device: str,
+    ) -> None:
+        """`device` is the name the operator knows the device by."""
         self.target = target
+        self.ask = ask
+        self.operator = operator
         self.device = device
 
     async def act(self, action: str, **parameters: Any) -> None:
-        await self.target.ask(Instruction(action, self.device.name, parameters))
+        await self.ask(Instruction(action, self.device, parameters))
 
     async def inject(self, fault: str, **parameters: Any) -> None:
-        raise TargetError(f"the hardware target cannot inject {fault!r}")
+        raise TargetError(f"the {self.target} target cannot inject {fault!r}")
 
     async def clear(self, fault: str) -> None:
-        raise TargetError(f"the hardware target cannot clear {fault!r}")
+        raise TargetError(f"the {self.target} target cannot clear {fault!r}")
 
     async def set_battery(self, part: str, level: int) -> None:
-        raise TargetError(f"the hardware target cannot set the {part} battery")
+        raise TargetError(f"the {self.target} target cannot set the {part} battery")
 
     async def pass_time(self, seconds: float) -> None:
-        await self.target.ask(Instruction("wait", self.device.name, {"seconds": int(seconds)}))
+        await self.ask(Instruction("wait", self.device, {"seconds": int(seconds)}))
 
     async def observe(self, what: str) -> bool:
         try:
-            await self.target.operator.perform(Instruction(f"observe_{what}", self.device.name))
+            await self.operator.perform(Instruction(f"observe_{what}", self.device))
         except OperatorError:
             return False
         return True
@@ -137,7 +150,7 @@ class HardwareTarget(Target):
         if device is None:
             raise TargetError(f"{self.bench.path} has no free {model.display_name}")
         self._in_use.add(device.address)
-        hands = OperatorHands(self, device)
+        hands = OperatorHands(self.name, self.ask, self.operator, device.name)
         # A bench device keeps its state between scenarios; a simulated one starts
         # fresh. So it is prepared (charged, reset: no bond), and the app forgets it.
         await hands.act("prepare")

@@ -77,6 +77,12 @@ REGISTRY: dict[str, Registration] = {
             "physical devices listed in a bench file (--bench), an operator for what "
             "software cannot do",
         ),
+        Registration(
+            "labgrid",
+            "harness.targets.labgrid:build",
+            "devices on the places of a labgrid bench farm, reserved by model "
+            "(LG_COORDINATOR, IQOS_HIL_PLACE_TAGS)",
+        ),
     )
 }
 
