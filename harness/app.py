@@ -21,7 +21,7 @@ import pytest
 
 from harness.evidence import Evidence
 from harness.loop import SessionLoop
-from harness.targets.base import DeviceUnderTest, Target
+from harness.targets.base import ActionRefused, DeviceUnderTest, Target
 from iqos.client import IqosClient, Notifications
 from iqos.diagnostics import Diagnostics, Finding
 from iqos.discovery import DiscoveredDevice, discover
@@ -90,7 +90,12 @@ class App:
         async def wrapped() -> T:
             return await coroutine
 
-        return self.loop.run(wrapped(), timeout)
+        try:
+            return self.loop.run(wrapped(), timeout)
+        except ActionRefused as refused:
+            refusal = f"{refused} (an earlier step must make this possible)"
+        # The author's sequence, not the product: one line, no trace, no chained error.
+        pytest.fail(refusal, pytrace=False)
 
     def provide(self, model: ModelSpec, pairing_mode: bool = True) -> DeviceUnderTest:
         self._skip_unless_possible(model)

@@ -70,7 +70,11 @@ def summarize(folders: list[Path]) -> Counter[str]:
     outcomes: Counter[str] = Counter()
     for folder in folders:
         for path in folder.glob("*-result.json"):
-            outcomes[json.loads(path.read_text()).get("status", "unknown")] += 1
+            try:
+                outcomes[json.loads(path.read_text()).get("status", "unknown")] += 1
+            except ValueError:
+                # Cut short by Ctrl-C while being written: that scenario did not finish.
+                continue
     return outcomes
 
 

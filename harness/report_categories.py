@@ -13,8 +13,9 @@ from typing import Any
 UNSUPPORTED = r"does not support|has no |target cannot do|cannot run"
 BROKEN_BENCH = (
     r"BenchBroken|BenchError|BenchRefused|OperatorError|RehearsalError|TargetError|"
-    r"ProvisionError|bench is broken|not on the bench"
+    r"ProvisionError|bench is broken|bench broken|not on the bench"
 )
+AUTHORING = r"refused to .*an earlier step must make this possible"
 LINK_TROUBLE = (
     r"DeviceNotFound|Disconnected|OperationTimeout|StepTimeout|BleakError|"
     r"BleakDBusError|HCI_|not advertising|TimeoutError"
@@ -24,6 +25,10 @@ CATEGORIES: list[dict[str, Any]] = [
     {
         "name": "Not supported by this model or target",
         "matchers": {"statuses": ["skipped"], "message": UNSUPPORTED},
+    },
+    {
+        "name": "Scenario as written: a step asks what the device cannot do yet",
+        "matchers": {"statuses": ["failed", "broken"], "message": AUTHORING},
     },
     {
         "name": "Broken bench",

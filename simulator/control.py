@@ -45,6 +45,11 @@ class ControlError(ValueError):
     """A request the simulator cannot carry out; the reply says why."""
 
 
+class ActionRefused(ControlError):
+    """The device refused a well-formed action in its present state (a puff with no
+    heating session): the asker's sequence is wrong, not the request or the simulator."""
+
+
 class Switch(Protocol):
     """A device's power, where the serving process wires it (simulator.power)."""
 
@@ -189,7 +194,7 @@ class Control:
             if operation != "act":
                 raise ControlError(str(refused)) from None
             action = str(request["action"]).replace("_", " ")
-            raise ControlError(f"{device.name} refused to {action}: {refused}") from None
+            raise ActionRefused(f"{device.name} refused to {action}: {refused}") from None
         except (UnknownFault, ValueError) as error:
             raise ControlError(str(error)) from None
         except KeyError as missing:  # a parameter the action needs
@@ -366,6 +371,8 @@ async def _answer(control: Control, line: bytes | None) -> dict[str, Any]:
         return {"ok": False, "error": "a request is a JSON object with 'op'"}
     try:
         result = await control.answer(request)
+    except ActionRefused as refused:
+        return {"ok": False, "error": str(refused), "refused": True}
     except ControlError as error:
         return {"ok": False, "error": str(error)}
     return {"ok": True, "result": result}
@@ -387,7 +394,8 @@ async def request(path: Path, message: dict[str, Any], timeout: float = 5.0) -> 
         raise ControlError("the simulator closed the connection")
     reply = json.loads(line)
     if not reply.get("ok"):
-        raise ControlError(reply.get("error", "unknown error"))
+        refusal = ActionRefused if reply.get("refused") else ControlError
+        raise refusal(reply.get("error", "unknown error"))
     return reply["result"]
 
 

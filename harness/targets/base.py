@@ -23,6 +23,11 @@ class TargetError(RuntimeError):
     """The target cannot give what was asked (no such device, bench broken)."""
 
 
+class ActionRefused(TargetError):
+    """The device refused what a step asked, in the state the scenario left it: the
+    scenario needs an earlier step, which is the author's to fix, not a defect."""
+
+
 class BenchBroken(TargetError):
     """A failed transition left the bench unusable: the rest fail fast with this reason."""
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from harness.targets.base import Hands, TargetError
+from harness.targets.base import ActionRefused, Hands, TargetError
+from simulator import control
 from simulator.control import Channel, Control, ControlError
 from simulator.device import SimulatedDevice
 
@@ -36,6 +37,8 @@ class SimulatorHands(Hands):
     async def _ask(self, operation: str, **fields: Any) -> Any:
         try:
             return await self.channel({"op": operation, "device": self.device, **fields})
+        except control.ActionRefused as refused:
+            raise ActionRefused(str(refused)) from None
         except ControlError as error:
             raise TargetError(str(error)) from error
 

@@ -259,3 +259,19 @@ def test_ctrl_c_still_leaves_a_report_that_says_the_run_stopped_early(project: P
     results_folder = project / "reports" / "allure-results"
     environment = (results_folder / "environment.properties").read_text()
     assert re.search(r"run=stopped early: \d+ of 45 scenarios did not run", environment)
+
+
+@pytest.mark.radio
+def test_a_step_the_device_cannot_do_yet_is_one_line_for_the_author(project: Path) -> None:
+    (project / "features" / "battery" / "puffs.feature").write_text(
+        "@holder\nFeature: Puffs\n\n  Scenario: Puffs with no session\n"
+        "    Given an IQOS 3 DUO paired with the app\n    And the user has taken 3 puffs\n"
+    )
+    refused = run_job(project)
+
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    scenario = results(project)["Puffs with no session"]
+    expected = "refused to puff: no heating session (an earlier step must make this possible)"
+    assert expected in scenario["statusDetails"]["message"]
+    assert scenario["statusDetails"]["trace"].strip().endswith(expected)
+    assert len(scenario["statusDetails"]["trace"].strip().splitlines()) == 1

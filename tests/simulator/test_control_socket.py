@@ -14,6 +14,7 @@ import pytest
 from simulator.clock import SimulatedClock
 from simulator.control import (
     MAX_REQUEST_BYTES,
+    ActionRefused,
     Control,
     ControlError,
     check_faults,
@@ -172,3 +173,17 @@ def test_faults_a_model_cannot_have_are_refused_with_the_ones_it_can() -> None:
         check_faults(multi, ["cleaning_needed"])
     with pytest.raises(ControlError, match=r"unknown fault 'nope'; IQOS 3 DUO takes: .*cleaning"):
         check_faults(find_profile("IQOS 3 DUO"), ["nope"])
+
+
+def test_a_refused_action_is_told_apart_from_a_bad_request(tmp_path: Path) -> None:
+    path = tmp_path / "control.sock"
+
+    async def scenario() -> None:
+        async with await serve_control(Control([subject()]), path):
+            with pytest.raises(ActionRefused, match="refused to puff: no heating session"):
+                await request(path, {"op": "act", "device": ADDRESS, "action": "puff"})
+            with pytest.raises(ControlError) as bad:
+                await request(path, {"op": "act", "device": ADDRESS, "action": "fly"})
+            assert not isinstance(bad.value, ActionRefused)
+
+    asyncio.run(scenario())
