@@ -1,12 +1,10 @@
-"""pytest wiring for the features: the --target, --bench and --operator switches, the
-shards, and the one event loop of the session (features/conftest.py builds the target)."""
+"""pytest wiring for the features: the --target, --bench, --operator and --real-time
+switches and the shards (features/conftest.py builds the target and the session's loop)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -39,6 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "without it a person is asked at the terminal",
     )
     group.addoption(
+        "--real-time",
+        action="store_true",
+        help="wait out a step's idle time in real time even where the target would let it "
+        "pass in virtual time: to compare, or to watch a scenario at its real pace",
+    )
+    group.addoption(
         "--capture-always",
         action="store_true",
         help="attach the btsnoop capture to every scenario, not only to failed ones",
@@ -60,11 +64,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept = [item for number, item in enumerate(items) if number % count == index]
     config.hook.pytest_deselected(items=[item for item in items if item not in kept])
     items[:] = kept
-
-
-@pytest.fixture(scope="session")
-def session_loop() -> Iterator[Any]:
-    from harness.loop import SessionLoop
-
-    with SessionLoop() as loop:
-        yield loop

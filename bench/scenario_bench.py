@@ -8,14 +8,13 @@ a fault, read the diagnostics, check the finding and the advice), run by pytest
 for every example row; its per-scenario time is pytest's (setup, call and
 teardown of each test). The direct run does what that scenario does, through
 the virtual target and IqosClient, ROUNDS times, with no pytest, pytest-bdd,
-evidence or report. Prints both medians and their ratio, and writes
-bench/results/scenario.json.
+evidence or report, on a session loop in virtual time as the scenarios' is.
+Prints both medians and their ratio, and writes bench/results/scenario.json.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import statistics
 import subprocess
@@ -28,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from harness.loop import SessionLoop  # noqa: E402
 from harness.targets.virtual import VirtualTarget  # noqa: E402
 from iqos.client import IqosClient  # noqa: E402
 from iqos.models import load_models  # noqa: E402
@@ -78,7 +78,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=40)
     args = parser.parse_args()
     scenario = scenario_times()
-    direct = asyncio.run(direct_rounds(args.rounds))
+    with SessionLoop(virtual_time=True) as session:
+        direct = session.run(direct_rounds(args.rounds), timeout=600)
     results = {
         "scenario_ms": round(statistics.median(scenario) * 1000, 2),
         "direct_ms": round(statistics.median(direct) * 1000, 2),

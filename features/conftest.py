@@ -34,6 +34,15 @@ TARGET_KEY = pytest.StashKey[Target]()
 
 
 @pytest.fixture(scope="session")
+def session_loop(request: pytest.FixtureRequest) -> Iterator[SessionLoop]:
+    """The one loop of the session, in virtual time where the target allows it."""
+    built = request.config.stash[TARGET_KEY]
+    virtual_time = built.virtual_time and not request.config.getoption("--real-time")
+    with SessionLoop(virtual_time=virtual_time) as loop:
+        yield loop
+
+
+@pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest, session_loop: SessionLoop) -> Iterator[Target]:
     built = request.config.stash[TARGET_KEY]
     session_loop.run(built.start(), timeout=600)
@@ -46,7 +55,8 @@ def target(request: pytest.FixtureRequest, session_loop: SessionLoop) -> Iterato
 @pytest.fixture
 def app(session_loop: SessionLoop, target: Target, request: pytest.FixtureRequest) -> Iterator[App]:
     """The app for one scenario; its devices and bonds are gone when the scenario ends."""
-    scenario_app = App(session_loop, target, Evidence(), wanted=_needs(request.node))
+    evidence = Evidence(clock=session_loop.loop.time)
+    scenario_app = App(session_loop, target, evidence, wanted=_needs(request.node))
     request.node.stash[APP_KEY] = scenario_app
     try:
         yield scenario_app

@@ -6,6 +6,8 @@ step), and a timeline picture of battery and holder state across the steps.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
@@ -27,19 +29,21 @@ class Sample:
 @dataclass
 class DeviceEvidence:
     device: DeviceUnderTest
-    transcript: Transcript = field(default_factory=Transcript)
+    transcript: Transcript
     before: dict[str, Any] | None = None
     samples: list[Sample] = field(default_factory=list)
 
 
 class Evidence:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock` times the transcripts: the session loop's, whose time may be virtual."""
+        self.clock = clock
         self.devices: dict[str, DeviceEvidence] = {}
 
     def watch(self, device: DeviceUnderTest) -> None:
         """Also labels the scenario with where the device is (its place, exporter and
         adapter on a farm), so that a red scenario names the bench to look at."""
-        self.devices[device.address] = DeviceEvidence(device)
+        self.devices[device.address] = DeviceEvidence(device, Transcript(clock=self.clock))
         for key, value in device.extra.items():
             allure.dynamic.label(key, str(value))  # type: ignore[no-untyped-call]
 

@@ -5,14 +5,21 @@ are asyncio and must stay on the loop that created them (bumble objects are
 bound to it). So the harness owns a single loop thread and every step hands
 its coroutine over and waits for the result, with a timeout so that nothing
 can hang a run.
+
+Where everything a scenario waits for lives on this loop (the virtual target), the
+loop keeps virtual time (`harness.virtual_time`): a step's idle waits pass at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
+
+from harness.virtual_time import VirtualTimeLoop
 
 T = TypeVar("T")
 
@@ -26,10 +33,21 @@ class StepTimeout(TimeoutError):
 
 
 class SessionLoop:
-    """Runs coroutines on a private loop thread until `close()`."""
+    """Runs coroutines on a private loop thread until `close()`.
 
-    def __init__(self, name: str = "iqos-hil-loop") -> None:
-        self._loop = asyncio.new_event_loop()
+    With `virtual_time`, a step's idle waits pass in virtual time; between steps, and
+    without it, the loop keeps real time.
+    """
+
+    def __init__(self, name: str = "iqos-hil-loop", *, virtual_time: bool = False) -> None:
+        self._loop: asyncio.AbstractEventLoop
+        self._in_step: Callable[[], AbstractContextManager[None]]
+        if virtual_time:
+            self._loop = virtual = VirtualTimeLoop()
+            self._in_step = virtual.fast_forward
+        else:
+            self._loop = asyncio.new_event_loop()
+            self._in_step = contextlib.nullcontext
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
@@ -49,7 +67,8 @@ class SessionLoop:
 
         The timeout runs on the loop (`asyncio.wait_for`), so the coroutine is
         cancelled and its cancellation awaited before the step sees the error:
-        nothing keeps running behind the next step's back.
+        nothing keeps running behind the next step's back. It is in the loop's time,
+        so in virtual time a step stuck on a wait that nothing will end fails at once.
         """
         __tracebackhide__ = True
         if threading.current_thread() is self._thread:
@@ -57,12 +76,16 @@ class SessionLoop:
         if self._loop.is_closed():
             coroutine.close()
             raise RuntimeError("the session loop is closed")
-        future = asyncio.run_coroutine_threadsafe(asyncio.wait_for(coroutine, timeout), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._step(coroutine, timeout), self._loop)
         try:
             return future.result(timeout + CANCEL_GRACE)
         except TimeoutError:
             future.cancel()
             raise StepTimeout(f"step did not finish within {timeout:g} s") from None
+
+    async def _step(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
+        with self._in_step():
+            return await asyncio.wait_for(coroutine, timeout)
 
     def close(self) -> None:
         """Cancel what is still pending, stop the loop and join its thread."""

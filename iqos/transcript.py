@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -24,7 +25,7 @@ class Direction(StrEnum):
     EVENT = "event"
 
 
-_DECODERS = {
+_DECODERS: dict[str, Callable[[bytes], object]] = {
     BATTERY_INFORMATION: BatteryInformation.decode,
     DEVICE_STATUS: DeviceStatus.decode,
 }
@@ -46,9 +47,15 @@ KEPT_ENTRIES = 5000
 @dataclass
 class Transcript:
     entries: deque[Entry] = field(default_factory=lambda: deque(maxlen=KEPT_ENTRIES))
-    started: float = field(default_factory=time.monotonic)
+    clock: Callable[[], float] = time.monotonic
+    """Where entries take their time from: the event loop's clock, where that loop keeps
+    virtual time, so that a 2 s timeout reads as 2 s."""
+    started: float = field(init=False)
     dropped: int = 0
     """Entries that fell off the front once `KEPT_ENTRIES` were kept."""
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
 
     def _keep(self, entry: Entry) -> None:
         if len(self.entries) == self.entries.maxlen:
@@ -58,7 +65,7 @@ class Transcript:
     def record(self, direction: Direction, characteristic: str, data: bytes) -> None:
         self._keep(
             Entry(
-                time.monotonic() - self.started,
+                self.clock() - self.started,
                 direction,
                 characteristic,
                 bytes(data),
@@ -68,7 +75,7 @@ class Transcript:
 
     def note(self, text: str) -> None:
         """A link event (connected, paired, disconnected) between frames."""
-        self._keep(Entry(time.monotonic() - self.started, Direction.EVENT, "", b"", text))
+        self._keep(Entry(self.clock() - self.started, Direction.EVENT, "", b"", text))
 
     def render(self) -> str:
         lines = [f"({self.dropped} earlier entries not kept)"] if self.dropped else []

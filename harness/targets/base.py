@@ -81,6 +81,11 @@ class Target(ABC):
     patience: float = 60.0
     """Seconds a scenario waits for `provide`: a farm's target may first wait for a place
     that somebody else holds."""
+    virtual_time: bool = False
+    """Whether everything a scenario waits for (devices, radio, client) is a coroutine on
+    this process's session loop, so that its idle waits may pass in virtual time
+    (harness.virtual_time). Never where a device, a controller or a person is real time
+    away: another process, a kernel, the air or a bench."""
 
     @abstractmethod
     async def start(self) -> None: ...

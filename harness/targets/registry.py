@@ -63,7 +63,7 @@ REGISTRY: dict[str, Registration] = {
             "virtual",
             "harness.targets.virtual:build",
             "simulated devices on a bumble virtual radio in this process, fresh for each "
-            "scenario (the default)",
+            "scenario, a step's idle waits in virtual time (the default)",
         ),
         Registration(
             "bluez",

@@ -48,6 +48,7 @@ def build(options: TargetOptions) -> Target:
 class VirtualTarget(SimulatedTarget):
     name = "virtual"
     abilities = frozenset(Ability)
+    virtual_time = True
 
     def __init__(self) -> None:
         super().__init__()
