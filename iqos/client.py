@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -81,6 +81,15 @@ Notification = BatteryInformation | DeviceStatus
 
 
 class IqosClient:
+    """One device, with every wait bounded by `timeout` (seconds).
+
+    Each step the client waits for has that deadline: a scan, a connect attempt
+    (at most CONNECT_ATTEMPTS), pairing, each read, each SCP request (writes and
+    answer), each subscription, a disconnect. A step past its deadline raises
+    OperationTimeout (DeviceNotFound for a scan), whatever the backend would have
+    waited: bumble's ATT requests wait 30 s, its connect to a bonded device for ever.
+    """
+
     def __init__(
         self,
         address: str,
@@ -135,7 +144,8 @@ class IqosClient:
             device = self._device or await self._find()
             client = BleakClient(device, disconnected_callback=self._on_lost, **options)
             try:
-                await client.connect()
+                async with asyncio.timeout(self.timeout):
+                    await client.connect()
             except BleakDeviceNotFoundError as error:
                 raise DeviceNotFound(f"{self.address} is not advertising: {error}") from error
             except (BleakError, TimeoutError, OSError) as error:
@@ -154,7 +164,8 @@ class IqosClient:
             ]
             if missing:
                 with contextlib.suppress(BleakError, TimeoutError, OSError):
-                    await client.disconnect()
+                    async with asyncio.timeout(self.timeout):
+                        await client.disconnect()
                 if races >= BLUEZ_RACE_RETRIES:
                     raise BadAnswer(
                         f"{self.address} serves no {', '.join(missing)} (over {races + 1} connects)"
@@ -176,9 +187,12 @@ class IqosClient:
             options["backend"] = self._scanner_backend
         if self._adapter is not None:
             options["bluez"] = {"adapter": self._adapter}
-        device = await BleakScanner.find_device_by_address(
-            self.address, timeout=self.timeout, **options
-        )
+        device: BLEDevice | None = None
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.timeout):
+                device = await BleakScanner.find_device_by_address(
+                    self.address, timeout=self.timeout, **options
+                )
         if device is None:
             raise DeviceNotFound(f"{self.address} is not advertising")
         return device
@@ -192,12 +206,25 @@ class IqosClient:
         self._transcript.note("link lost")
 
     async def disconnect(self) -> None:
-        if self._client is not None:
-            self._leaving = True
-            await self._client.disconnect()
-            self._transcript.note("disconnected by the app")
-        self._client = None
-        self._channel = None
+        """Drop the link; it is forgotten even if the backend does not confirm in time."""
+        try:
+            if self._client is not None:
+                self._leaving = True
+                await self._within(self._client.disconnect(), "disconnecting from")
+                self._transcript.note("disconnected by the app")
+        finally:
+            self._client = None
+            self._channel = None
+
+    async def _within(self, operation: Awaitable[T], what: str) -> T:
+        """`operation` by the client's deadline; a backend's timeout is OperationTimeout."""
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await operation
+        except TimeoutError:
+            raise OperationTimeout(
+                f"{what} {self.address}: nothing within {self.timeout:g} s"
+            ) from None
 
     def _link(self) -> BleakClient:
         if self._client is None or not self._client.is_connected:
@@ -208,10 +235,15 @@ class IqosClient:
         """Just Works pairing with bonding; the device must be in pairing mode."""
         await self.connect()
         try:
-            await self._link().pair()
+            await self._within(self._link().pair(), "pairing with")
         except BleakError as error:
-            await self.disconnect()
+            with contextlib.suppress(OperationTimeout):
+                await self.disconnect()
             raise PairingRefused(f"{self.address} refused pairing: {error}") from error
+        except OperationTimeout:
+            with contextlib.suppress(OperationTimeout):
+                await self.disconnect()
+            raise
         self._transcript.note("paired")
 
     async def unpair(self) -> None:
@@ -219,7 +251,7 @@ class IqosClient:
         if self._client is None:
             await self.connect()
         client = self._link()
-        await client.unpair()
+        await self._within(client.unpair(), "unpairing from")
         self._client = None
         self._device = None
         self._channel = None
@@ -239,7 +271,7 @@ class IqosClient:
     async def _read(self, uuid: str) -> bytes:
         client = self._link()
         try:
-            data = bytes(await client.read_gatt_char(uuid))
+            data = bytes(await self._within(client.read_gatt_char(uuid), f"reading {uuid} of"))
         except BleakError as error:
             if not client.is_connected:
                 raise Disconnected(f"link lost while reading {uuid}") from error
@@ -273,7 +305,7 @@ class IqosClient:
         if self._channel is None or not self._channel.open:
             self._channel = ScpChannel(self._link(), self._transcript)
             try:
-                await self._channel.start()
+                await self._within(self._channel.start(), "subscribing to the control point of")
             except BleakError as error:
                 raise BadAnswer(f"cannot subscribe to the control point: {error}") from error
         return await self._channel.request(frame, timeout or self.timeout)
@@ -394,14 +426,18 @@ class IqosClient:
         # On BlueZ, StartNotify (bleak's default) also reports every *read* of the
         # characteristic as a notification; AcquireNotify carries notifications only.
         acquire: BlueZNotifyArgs = {"use_start_notify": False}
-        await client.start_notify(
-            BATTERY_INFORMATION,
-            handler(BATTERY_INFORMATION, BatteryInformation.decode),
-            bluez=acquire,
-        )
-        await client.start_notify(
-            DEVICE_STATUS, handler(DEVICE_STATUS, DeviceStatus.decode), bluez=acquire
-        )
+        for uuid, decode in (
+            (BATTERY_INFORMATION, BatteryInformation.decode),
+            (DEVICE_STATUS, DeviceStatus.decode),
+        ):
+            name = characteristic_name(uuid)
+            try:
+                await self._within(
+                    client.start_notify(uuid, handler(uuid, decode), bluez=acquire),
+                    f"subscribing to {name} of",
+                )
+            except BleakError as error:
+                raise BadAnswer(f"cannot subscribe to {name}: {error}") from error
         return stream
 
 

@@ -78,6 +78,19 @@ class ScpChannel:
             pending[1].set_exception(Disconnected("the device disconnected during the request"))
 
     async def request(self, frame: Frame, timeout: float = DEFAULT_TIMEOUT) -> Frame:
+        """The answer to `frame`, or a typed error within `timeout`.
+
+        The deadline covers the whole exchange, a wait for an earlier request and the
+        ATT writes included: a backend's own timeouts can be far longer (an ATT request
+        may wait 30 s for its response), and any of them ends here as OperationTimeout.
+        """
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._exchange(frame)
+        except TimeoutError:
+            raise OperationTimeout(f"no answer to {frame!r} within {timeout:g} s") from None
+
+    async def _exchange(self, frame: Frame) -> Frame:
         async with self._lock:
             future: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
             self._pending = (frame, future)
@@ -88,9 +101,7 @@ class ScpChannel:
             try:
                 for piece in fragment(wire):
                     await self._client.write_gatt_char(SCP_CONTROL_POINT, piece, response=True)
-                return await asyncio.wait_for(future, timeout)
-            except TimeoutError:
-                raise OperationTimeout(f"no answer to {frame!r} within {timeout:g} s") from None
+                return await future
             except BleakError as error:
                 if not self._client.is_connected:
                     raise Disconnected(f"link lost during {frame!r}: {error}") from error

@@ -1,9 +1,11 @@
 """How a simulated device answers SCP requests on its control point.
 
-Unknown registers, a node the model does not have, a capability it lacks, or
-a write to a read-only register get no answer (assumed: the reference only
-says that bad checksums get none), so the client sees what it would see from
-a real device that ignores the request: a timeout.
+Unknown registers, a node the model does not have, a capability it lacks, a
+write to a read-only register, or data malformed for its register (a valid CRC
+around too few bytes, say) get no answer (assumed: the reference only says that
+bad checksums get none), so the client sees what it would see from a real
+device that ignores the request: a timeout. Whatever the bytes, `answer` never
+raises: the radio adapters call it while the client waits for an ATT response.
 """
 
 from __future__ import annotations
@@ -90,12 +92,19 @@ def _write(device: SimulatedDevice, frame: ShortFrame) -> bool:
         case Register.LOCK if spec.supports(Capability.LOCK):
             device.locked = decode_lock(frame.data)
         case Register.BRIGHTNESS if spec.supports(Capability.BRIGHTNESS):
-            device.brightness = frame.data[0]
+            device.brightness = _brightness(frame.data)
         case Register.VIBRATION if spec.supports(Capability.HAPTICS):
             device.haptics = VibrationSettings.decode(frame.data)
         case _:
             return False
     return True
+
+
+def _brightness(data: bytes) -> int:
+    """The level, first byte of the 4-byte record (`64 00 00 00` is high)."""
+    if len(data) != 4:
+        raise ProtocolError(f"brightness is a 4-byte record, not {len(data)} bytes", data)
+    return data[0]
 
 
 def _extended(device: SimulatedDevice, frame: ExtendedFrame) -> ExtendedFrame | None:

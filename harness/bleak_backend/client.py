@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from bleak.args import SizedBuffer
 from bleak.assigned_numbers import CharacteristicPropertyName
@@ -21,7 +21,7 @@ from bumble.att import ATT_Error
 from bumble.device import Advertisement, Connection, Peer
 from bumble.gatt_client import CharacteristicProxy, ServiceProxy
 
-from harness.bleak_backend.radio import PREFERRED_MTU, ClientRadio, current
+from harness.bleak_backend.radio import LINK_ERRORS, PREFERRED_MTU, ClientRadio, current, drop
 from harness.bleak_backend.uuids import bleak_uuid
 
 _P = gatt.Characteristic.Properties
@@ -35,7 +35,7 @@ _PROPERTIES: dict[int, CharacteristicPropertyName] = {
     _P.AUTHENTICATED_SIGNED_WRITES: "authenticated-signed-writes",
     _P.EXTENDED_PROPERTIES: "extended-properties",
 }
-_LINK_ERRORS = (core.BaseBumbleError, hci.HCI_Error, ConnectionError)
+T = TypeVar("T")
 
 
 def _protocol_error(error: ATT_Error) -> BleakGATTProtocolError:
@@ -106,33 +106,37 @@ class BumbleClient(BaseBleakClient):
     # --- connecting ------------------------------------------------------------------
 
     async def connect(self, pair: bool, **kwargs: Any) -> None:
+        """Connect, set up and (if asked) pair by one deadline, `timeout` from now.
+
+        A connect that fails, times out or is cancelled at any point leaves no link
+        behind (`ClientRadio.connect` takes an unfinished attempt back)."""
         if self.is_connected:
             raise BleakError("Client is already connected")
         timeout = float(kwargs.get("timeout", self._timeout))
         radio = self._radio = current()
-        device = await radio.central()
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = asyncio.get_running_loop().time() + timeout
         if self._peer_address is None:
             self._peer_address = await self._find(timeout)
-        async with radio.connecting:
-            remaining = max(deadline - loop.time(), 0.001)
-            try:
-                connection = await device.connect(self._peer_address, timeout=remaining)
-            except core.TimeoutError:
-                raise TimeoutError(f"connecting to {self.address} timed out") from None
-            except _LINK_ERRORS as error:
-                raise BleakError(f"connecting to {self.address} failed: {error}") from error
+        try:
+            connection = await radio.connect(self._peer_address, deadline)
+        except TimeoutError:
+            raise TimeoutError(f"connecting to {self.address} timed out") from None
+        except LINK_ERRORS as error:
+            raise BleakError(f"connecting to {self.address} failed: {error}") from error
         self._leaving = False
         self._connection = connection
         connection.on(connection.EVENT_DISCONNECTION, self._on_disconnection)
+        set_up = radio.keep(self._set_up(connection, radio))
         try:
             async with asyncio.timeout_at(deadline):
-                await self._set_up(connection, radio)
+                await self._outcome(set_up, "setting up the link")
                 if pair:
                     await self.pair()
         except BaseException:
-            await self.disconnect()
+            await self._drop_quietly()
+            # What it still waits for went with the link: bumble would wait 30 s for
+            # the answer to a request sent after the link dropped.
+            set_up.cancel()
             raise
 
     async def _find(self, timeout: float) -> hci.Address:
@@ -156,7 +160,7 @@ class BumbleClient(BaseBleakClient):
         if await self._bonded(radio):
             # A peripheral that lost its keys refuses; the link then stays up
             # unencrypted and protected reads fail until pairing, as on BlueZ.
-            with contextlib.suppress(*_LINK_ERRORS):
+            with contextlib.suppress(*LINK_ERRORS):
                 await connection.encrypt()
         peer = self._peer = Peer(connection)
         await peer.request_mtu(PREFERRED_MTU)
@@ -212,15 +216,69 @@ class BumbleClient(BaseBleakClient):
             self._disconnected_callback()
 
     async def disconnect(self) -> None:
+        """Drop the link; TimeoutError if the controller does not confirm it in `timeout`
+        (the link is forgotten either way)."""
         connection = self._connection
         if connection is None:
             return
         self._leaving = True
-        with contextlib.suppress(*_LINK_ERRORS):
-            await connection.disconnect()
+        radio = self._radio or current()
+        try:
+            async with asyncio.timeout(self._timeout):
+                await radio.complete(drop(connection))
+        finally:
+            self._forget()
+
+    async def _drop_quietly(self) -> None:
+        """Drop the link after a failure, keeping that failure the one raised."""
+        try:
+            await self.disconnect()
+        except TimeoutError:
+            self._forget()
+
+    def _forget(self) -> None:
         self._connection = None
         self._peer = None
         self.services = None
+
+    def _lose_link_on_timeout(self, connection: Connection, task: asyncio.Task[Any]) -> None:
+        """What BlueZ does after an ATT transaction timed out, whether or not anyone
+        still waits for it: no further request may use the bearer (Core Vol 3, Part F,
+        3.3.3), so the link goes, and the disconnected callback says so."""
+        if not task.cancelled() and isinstance(task.exception(), core.TimeoutError):
+            (self._radio or current()).keep(drop(connection))
+
+    async def _request(self, operation: Coroutine[Any, Any, T], what: str) -> T:
+        """GATT requests on the link, run to their end (`ClientRadio.complete`).
+
+        bumble sends a request on a link that dropped a moment ago, and then waits
+        30 s for the answer; so the requests are cancelled with the link."""
+        connection, _peer = self._require()
+        task = (self._radio or current()).keep(operation)
+        connection.cancel_on_disconnection(task)
+        task.add_done_callback(lambda done: self._lose_link_on_timeout(connection, done))
+        return await self._outcome(task, what)
+
+    async def _outcome(self, task: asyncio.Task[T], what: str) -> T:
+        """`task`'s result, as bleak reports errors; a caller that gives up stops waiting
+        for the task, not the task (see `ClientRadio.complete`).
+
+        bumble cancels the requests of a link that drops (`Client.on_disconnection`,
+        `Connection.cancel_on_disconnection`): a CancelledError the caller did not ask
+        for means the link is gone, a BleakError here."""
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if caller is not None and caller.cancelling():
+                raise
+            raise BleakError(f"{what}: {self.address} disconnected") from None
+        except ATT_Error as error:
+            raise _protocol_error(error) from error
+        except core.TimeoutError as error:
+            raise TimeoutError(f"{what}: {self.address} did not answer") from error
+        except LINK_ERRORS as error:
+            raise BleakError(f"{what} failed: {error}") from error
 
     # --- pairing ---------------------------------------------------------------------
 
@@ -235,9 +293,7 @@ class BumbleClient(BaseBleakClient):
             return
         radio.use_passkey(connection, kwargs.get("passkey"))
         try:
-            await connection.pair()
-        except _LINK_ERRORS as error:
-            raise BleakError(f"Pairing with {self.address} failed: {error}") from error
+            await self._outcome(radio.keep(connection.pair()), f"Pairing with {self.address}")
         finally:
             radio.use_passkey(connection, None)
 
@@ -272,37 +328,33 @@ class BumbleClient(BaseBleakClient):
         self, characteristic: BleakGATTCharacteristic, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
         proxy = self._proxy(characteristic)
-        try:
-            return bytearray(await proxy.read_value())
-        except ATT_Error as error:
-            raise _protocol_error(error) from error
+        return bytearray(await self._request(proxy.read_value(), f"reading {proxy.uuid}"))
 
     async def read_gatt_descriptor(
         self, descriptor: BleakGATTDescriptor, *, use_cached: bool = False, **kwargs: Any
     ) -> bytearray:
         _connection, peer = self._require()
-        try:
-            return bytearray(await peer.read_value(descriptor.handle))
-        except ATT_Error as error:
-            raise _protocol_error(error) from error
+        value = await self._request(
+            peer.read_value(descriptor.handle), f"reading descriptor {descriptor.handle}"
+        )
+        return bytearray(value)
 
     async def write_gatt_char(
         self, characteristic: BleakGATTCharacteristic, data: SizedBuffer, response: bool
     ) -> None:
         proxy = self._proxy(characteristic)
-        try:
-            await proxy.write_value(bytes(data), with_response=response)
-        except ATT_Error as error:
-            raise _protocol_error(error) from error
+        await self._request(
+            proxy.write_value(bytes(data), with_response=response), f"writing {proxy.uuid}"
+        )
 
     async def write_gatt_descriptor(
         self, descriptor: BleakGATTDescriptor, data: SizedBuffer
     ) -> None:
         _connection, peer = self._require()
-        try:
-            await peer.write_value(descriptor.handle, bytes(data), with_response=True)
-        except ATT_Error as error:
-            raise _protocol_error(error) from error
+        await self._request(
+            peer.write_value(descriptor.handle, bytes(data), with_response=True),
+            f"writing descriptor {descriptor.handle}",
+        )
 
     async def start_notify(
         self, characteristic: BleakGATTCharacteristic, callback: NotifyCallback, **kwargs: Any
@@ -312,19 +364,16 @@ class BumbleClient(BaseBleakClient):
         def on_value(value: bytes) -> None:
             callback(bytearray(value))
 
-        try:
+        async def subscribe() -> None:
             previous = self._subscribers.pop(characteristic.handle, None)
             if previous is not None:
                 await proxy.unsubscribe(previous)
             self._subscribers[characteristic.handle] = on_value
             await proxy.subscribe(on_value, prefer_notify=True)
-        except ATT_Error as error:
-            raise _protocol_error(error) from error
+
+        await self._request(subscribe(), f"subscribing to {proxy.uuid}")
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
         proxy = self._proxy(characteristic)
         self._subscribers.pop(characteristic.handle, None)
-        try:
-            await proxy.unsubscribe(force=True)
-        except ATT_Error as error:
-            raise _protocol_error(error) from error
+        await self._request(proxy.unsubscribe(force=True), f"unsubscribing from {proxy.uuid}")

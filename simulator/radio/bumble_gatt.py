@@ -5,15 +5,21 @@ to `simulator.scp.answer`, and the model's change listeners trigger
 notifications and new advertising data. Link faults (no answer, bad CRC,
 dropped notifications, slow answers, disconnects) are applied here, since they
 are about the link, not the device.
+
+bumble's GATT server checks an attribute's security bits but not whether it may
+be read or written at all, so `enforce_permissions` adds the checks a real
+peripheral makes (docs/reliability.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import Any, NoReturn
 
-from bumble import gatt, hci
+from bumble import att, gatt, gatt_server, hci
 from bumble.device import Connection, Device
 from bumble.keys import MemoryKeyStore
 from bumble.pairing import PairingConfig, PairingDelegate
@@ -24,6 +30,80 @@ from simulator.radio.control_point import ControlPoint
 
 _ENCRYPTED = gatt.Characteristic.READABLE | gatt.Characteristic.READ_REQUIRES_ENCRYPTION
 _P = gatt.Characteristic.Properties
+_R = att.Attribute.Permissions
+_ENCRYPTION = _R.READ_REQUIRES_ENCRYPTION | _R.WRITE_REQUIRES_ENCRYPTION
+_AUTHENTICATION = _R.READ_REQUIRES_AUTHENTICATION | _R.WRITE_REQUIRES_AUTHENTICATION
+log = logging.getLogger(__name__)
+
+
+def enforce_permissions(server: gatt_server.Server) -> None:
+    """Give every characteristic and descriptor the checks a real ATT server makes.
+
+    bumble's `Attribute.read_value` and `write_value` check only the security bits
+    (`Server.on_att_write_request` says "TODO: check permissions"). So a value
+    without WRITEABLE takes any write, and a plain one keeps it for the next client
+    to read; a value served by functions raises InvalidOperationError instead, in
+    the request's handler task, which then sends no response: the client waits for
+    the 30 s ATT timeout. Here reads and writes the permissions lack are refused
+    (Read / Write Not Permitted), and the configuration descriptor (CCCD) of a
+    protected characteristic needs the same security to be written, as BlueZ's
+    `encrypt-notify` gives it: subscribing must not leak what reading would not.
+    Declarations are left alone: bumble's database hash reads them as plain bytes,
+    and bleak cannot address them.
+    """
+    owner: gatt.Characteristic[Any] | None = None
+    for attribute in server.attributes:
+        if isinstance(attribute, gatt.Characteristic):
+            owner = attribute
+        elif not isinstance(attribute, gatt.Descriptor):
+            continue
+        elif attribute.type == gatt.GATT_CLIENT_CHARACTERISTIC_CONFIGURATION_DESCRIPTOR and owner:
+            attribute.permissions |= _subscription_security(owner.permissions)
+        _gate(attribute)
+
+
+def _subscription_security(permissions: att.Attribute.Permissions) -> att.Attribute.Permissions:
+    needed = _R(0)
+    if permissions & _ENCRYPTION:
+        needed |= _R.WRITE_REQUIRES_ENCRYPTION
+    if permissions & _AUTHENTICATION:
+        needed |= _R.WRITE_REQUIRES_AUTHENTICATION
+    return needed
+
+
+def _gate(attribute: att.Attribute[Any]) -> None:
+    permissions = attribute.permissions
+    if permissions & _R.READABLE and permissions & _R.WRITEABLE:
+        return
+    value = attribute.value
+    dynamic = isinstance(value, att.AttributeValue | att.AttributeValueV2)
+    source: Any = value if dynamic else _Kept(value)
+    kind: Any = type(value) if dynamic else att.AttributeValue
+    refused = att.ErrorCode
+    attribute.value = kind(
+        read=source.read if permissions & _R.READABLE else _refusal(refused.READ_NOT_PERMITTED),
+        write=source.write if permissions & _R.WRITEABLE else _refusal(refused.WRITE_NOT_PERMITTED),
+    )
+
+
+class _Kept:
+    """A plain value as bumble keeps one: read as it is, replaced by a write."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def read(self, _connection: Any) -> Any:
+        return self.value
+
+    def write(self, _connection: Any, value: Any) -> None:
+        self.value = value
+
+
+def _refusal(code: att.ErrorCode) -> Callable[..., NoReturn]:
+    def refuse(*_: Any) -> NoReturn:
+        raise att.ATT_Error(code)
+
+    return refuse
 
 
 class _Delegate(PairingDelegate):
@@ -118,6 +198,7 @@ class BumblePeripheral:
             ],
         )
         self.radio.add_services([info, rrp])
+        enforce_permissions(self.radio.gatt_server)
 
     # --- advertising ------------------------------------------------------------------
 
@@ -181,6 +262,13 @@ class BumblePeripheral:
             with contextlib.suppress(hci.HCI_Error):
                 await self.connection.disconnect()
 
+    async def settled(self) -> None:
+        """Return once the radio shows every change of the device so far (advertising
+        again after a disconnection, new advertising data, notifications), as
+        `BlessPeripheral.settled` does on BlueZ."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
+
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
@@ -209,7 +297,15 @@ class BumblePeripheral:
     # --- SCP --------------------------------------------------------------------------
 
     def _on_scp_write(self, connection: Connection, value: bytes) -> None:
-        reply = self.control_point.write(value)
+        """Accept the write whatever it holds; the SCP answer, if any, follows as a
+        notification. Were the model to raise here, bumble would send no ATT response
+        at all, so a model error is logged and left unanswered, as a device ignores a
+        request it cannot handle."""
+        try:
+            reply = self.control_point.write(value)
+        except Exception:
+            log.exception("%s failed on the SCP write %s", self.device.name, bytes(value).hex())
+            return
         if reply is None:
             return
         if reply.disconnect:

@@ -17,9 +17,11 @@ Stock bumble (0.0.236) gets four things wrong for a test radio, all read from
 
 Also fixed here because tests trip on them: LE Create Connection Cancel leaves
 the controller initiating forever (so a connect timeout hangs bumble's
-`Device.connect_le`), a controller that leaves the link leaves its peers
-connected, and the advertising interval is read as milliseconds although HCI
-gives it in units of 0.625 ms.
+`Device.connect_le`), a Disconnect of a link that is already gone is answered
+"pending" and never completed (so bumble's `Device.disconnect` waits forever), an
+encryption change is reported for a link dropped while encryption started, a
+controller that leaves the link leaves its peers connected, and the advertising
+interval is read as milliseconds although HCI gives it in units of 0.625 ms.
 
 The fixes sit where the real split of duties puts them: air and controller rules
 in `VirtualLink` and `VirtualController`; the authentication level, which a real
@@ -236,6 +238,31 @@ class VirtualController(Controller):
             )
         )
         return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.SUCCESS)
+
+    def on_hci_disconnect_command(self, command: hci.HCI_Disconnect_Command) -> None:
+        """Refuse to disconnect a handle that has no link, as a real controller does
+        (Unknown Connection Identifier): the link may have just been dropped by the peer."""
+        handle = command.connection_handle
+        if (
+            self.find_le_connection_by_handle(handle) is None
+            and self.find_classic_connection_by_handle(handle) is None
+            and self.find_classic_sco_link_by_handle(handle) is None
+            and handle not in self.central_cis_links
+            and handle not in self.peripheral_cis_links
+        ):
+            self._send_hci_command_status(
+                hci.HCI_ErrorCode.UNKNOWN_CONNECTION_IDENTIFIER_ERROR, command.op_code
+            )
+            return
+        super().on_hci_disconnect_command(command)
+
+    def on_le_encryption_change(self, connection: LinkConnection, status: int) -> None:
+        """Report nothing about a link that is gone. bumble's controller completes an
+        encryption start it scheduled (`_le_long_term_key_request_response`) even if
+        the link dropped meanwhile, and its host fails on an event for a handle it no
+        longer knows."""
+        if self.le_connections.get(connection.peer_address) is connection:
+            super().on_le_encryption_change(connection, status)
 
     def create_le_connection(self, peer_address: hci.Address) -> None:
         super().create_le_connection(peer_address)
