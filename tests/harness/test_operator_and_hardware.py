@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from bleak.backends.device import BLEDevice
 
 from harness.bench import Bench, BenchDevice, load_bench
 from harness.operator import (
@@ -79,6 +80,16 @@ def test_bench_safety_refuses_addresses_off_the_bench(tmp_path: Path) -> None:
     with pytest.raises(BenchRefused, match="D1:00:00:00:00:01 is not on the bench"):
         IqosClient("D1:00:00:00:00:01", allowed_addresses=allowed)
     IqosClient("c8:12:34:56:78:9a", allowed_addresses=allowed)
+
+
+def test_bench_safety_holds_for_a_scanned_device_handle_too(tmp_path: Path) -> None:
+    """A bench address with the BLEDevice of a device off the bench is refused too."""
+    allowed = load_bench(bench(tmp_path)).allowed_addresses
+    stranger = BLEDevice("D1:00:00:00:00:01", "IQOS 3 DUO 0001", None)
+    with pytest.raises(BenchRefused, match="D1:00:00:00:00:01 is not on the bench"):
+        IqosClient("C8:12:34:56:78:9A", allowed_addresses=allowed, device=stranger)
+    with pytest.raises(ValueError, match="is not the device at"):
+        IqosClient("C8:12:34:56:78:9A", device=stranger)
 
 
 def test_a_failed_operator_action_breaks_the_bench_and_later_scenarios_fail_fast(
