@@ -99,7 +99,26 @@ class OperatorHands(Hands):
         return None
 
 
-class HardwareTarget(Target):
+class OperatedTarget(Target):
+    """A target whose physical actions a person (or a script) performs. An action that
+    fails leaves the bench broken: every later scenario fails at once with that reason
+    instead of acting on a bench in an unknown state."""
+
+    def __init__(self, operator: Operator) -> None:
+        self.operator = operator
+        self.broken: str | None = None
+
+    async def ask(self, instruction: Instruction) -> None:
+        if self.broken:
+            raise BenchBroken(self.broken)
+        try:
+            await self.operator.perform(instruction)
+        except OperatorError as error:
+            self.broken = f"bench broken: {error}"
+            raise BenchBroken(self.broken) from error
+
+
+class HardwareTarget(OperatedTarget):
     name = "hardware"
     abilities = frozenset({Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY})
 
@@ -109,10 +128,9 @@ class HardwareTarget(Target):
         operator: Operator,
         app_forgets: Callable[[Bench, BenchDevice], Awaitable[None]] = forget_on_client,
     ) -> None:
+        super().__init__(operator)
         self.bench = bench
-        self.operator = operator
         self.app_forgets = app_forgets
-        self.broken: str | None = None
         self._in_use: set[str] = set()
 
     async def start(self) -> None:
@@ -123,15 +141,6 @@ class HardwareTarget(Target):
 
     async def stop(self) -> None:
         self._in_use.clear()
-
-    async def ask(self, instruction: Instruction) -> None:
-        if self.broken:
-            raise BenchBroken(self.broken)
-        try:
-            await self.operator.perform(instruction)
-        except OperatorError as error:
-            self.broken = f"bench broken: {error}"
-            raise BenchBroken(self.broken) from error
 
     def offers(self, model: ModelSpec) -> bool:
         return any(device.model.key == model.key for device in self.bench.devices)

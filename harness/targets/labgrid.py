@@ -28,10 +28,10 @@ from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
 from harness.bleak_backend import ENVIRONMENT_VARIABLE, BumbleClient, BumbleScanner
-from harness.operator import Instruction, Operator, OperatorError, PromptOperator, load_operator
+from harness.operator import Operator, PromptOperator, load_operator
 from harness.tags import Ability
 from harness.targets.base import BenchBroken, DeviceUnderTest, Target, TargetError
-from harness.targets.hardware import OperatorHands
+from harness.targets.hardware import OperatedTarget, OperatorHands
 from harness.targets.registry import TargetOptions
 from iqos.models import load_models
 from iqos.protocol.model import ModelSpec
@@ -105,7 +105,7 @@ class PlaceHands(OperatorHands):
             raise BenchBroken(f"bench broken: the button of place {self.place}: {error}") from None
 
 
-class LabgridTarget(Target):
+class LabgridTarget(OperatedTarget):
     name = "labgrid"
     abilities = frozenset({Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY})
     limits = {  # noqa: RUF012  # read-only
@@ -121,13 +121,12 @@ class LabgridTarget(Target):
         operator: Operator,
         environment: Mapping[str, str],
     ) -> None:
+        super().__init__(operator)
         self.coordinator = coordinator
         self.tags = tags
         self.wait = wait
-        self.operator = operator
         self.environment = environment
         self.patience = wait + Target.patience
-        self.broken: str | None = None
         self.places: Places | None = None
         self._in_use: set[str] = set()
         self._transport_before = os.environ.get(ENVIRONMENT_VARIABLE)
@@ -151,15 +150,6 @@ class LabgridTarget(Target):
             os.environ.pop(ENVIRONMENT_VARIABLE, None)
         else:
             os.environ[ENVIRONMENT_VARIABLE] = self._transport_before
-
-    async def ask(self, instruction: Instruction) -> None:
-        if self.broken:
-            raise BenchBroken(self.broken)
-        try:
-            await self.operator.perform(instruction)
-        except OperatorError as error:
-            self.broken = f"bench broken: {error}"
-            raise BenchBroken(self.broken) from error
 
     def _tags(self, model: ModelSpec) -> dict[str, str]:
         return {"model": model.key, **self.tags}

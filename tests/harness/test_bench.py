@@ -112,8 +112,11 @@ def test_a_bad_bench_is_one_usage_error_before_any_scenario(tmp_path: Path) -> N
     assert f"ERROR: {path}: bench.devices.0.model: unknown model 'iqos-9'" in answer.stderr
 
 
-def test_an_address_off_the_bench_is_refused_at_once_with_exit_9() -> None:
-    answer = subprocess.run(
+LAB = ROOT / "fixtures" / "benches" / "lab.yaml"
+
+
+def iqos_hil_on_the_lab_bench(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -121,15 +124,17 @@ def test_an_address_off_the_bench_is_refused_at_once_with_exit_9() -> None:
             "--target",
             "hardware",
             "--bench",
-            str(ROOT / "fixtures" / "benches" / "lab.yaml"),
-            "--address",
-            "12:34:56:78:9a:bc",
-            "diag",
+            str(LAB),
+            *list(arguments),
         ],
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=60,
     )
+
+
+def test_an_address_off_the_bench_is_refused_at_once_with_exit_9() -> None:
+    answer = iqos_hil_on_the_lab_bench("--address", "12:34:56:78:9a:bc", "diag")
     assert answer.returncode == 9
     assert answer.stderr.strip() == (
         "iqos-hil: not on the bench: refused: 12:34:56:78:9A:BC is not on the bench"
@@ -138,21 +143,7 @@ def test_an_address_off_the_bench_is_refused_at_once_with_exit_9() -> None:
 
 @pytest.mark.skipif(Path("/run/dbus/system_bus_socket").exists(), reason="this machine has D-Bus")
 def test_the_hardware_target_without_bluez_is_one_line_with_exit_10() -> None:
-    answer = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "harness.cli",
-            "--target",
-            "hardware",
-            "--bench",
-            str(ROOT / "fixtures" / "benches" / "lab.yaml"),
-            "scan",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    answer = iqos_hil_on_the_lab_bench("scan")
     assert answer.returncode == 10
     assert answer.stderr.startswith("iqos-hil: no Bluetooth stack to use: ")
     assert len(answer.stderr.strip().splitlines()) == 1
