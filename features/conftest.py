@@ -23,12 +23,15 @@ from harness.tags import DOMAIN_TAGS, MODEL_PREFIX, NEEDS_PREFIX, SEVERITY_PREFI
 from harness.targets.base import Target, TargetError
 from harness.targets.registry import TargetOptions, build
 from scenarios.battery import *
+from scenarios.connection import *
 from scenarios.diagnostics import *
 from scenarios.holder import *
 from scenarios.link import *
+from scenarios.notifications import *
 from scenarios.pairing import *
 from scenarios.reset import *
 from scenarios.settings import *
+from scenarios.several_devices import *
 
 TARGET_KEY = pytest.StashKey[Target]()
 

@@ -70,6 +70,8 @@ class App:
         self.found: list[DiscoveredDevice] = []
         self.error: IqosError | None = None
         self.heard: dict[str, Heard] = {}
+        self.names: dict[str, DeviceUnderTest] = {}
+        """Devices by the name a scenario's table gave them."""
         self._listeners: list[asyncio.Task[None]] = []
         self.failed = False
 
@@ -83,6 +85,26 @@ class App:
         if not self.devices:
             raise AssertionError("no device yet: start the scenario with 'Given an <model> ...'")
         return self.devices[-1]
+
+    @observation
+    def named(self, name: str) -> DeviceUnderTest:
+        """One device among several: by the name a table gave it, or by its model when
+        the scenario has exactly one device of that model."""
+        if name in self.names:
+            return self.names[name]
+        same_model = [d for d in self.devices if d.model.display_name == name]
+        if len(same_model) == 1:
+            return same_model[0]
+        present = ", ".join(
+            [f'"{given}"' for given in self.names]
+            + [d.model.display_name for d in self.devices if d not in self.names.values()]
+        )
+        if same_model:
+            raise AssertionError(
+                f"{len(same_model)} devices are an {name} in this scenario: give each a "
+                "name in the table's name column and use it"
+            )
+        raise AssertionError(f"no device {name!r} in this scenario; it has {present or 'none'}")
 
     def run(self, coroutine: Awaitable[T], timeout: float = 60.0) -> T:
         __tracebackhide__ = True
@@ -248,6 +270,12 @@ class App:
         return self._look(IqosClient.is_paired, device)
 
     @observation
+    def is_connected(self, device: DeviceUnderTest | None = None) -> bool:
+        """Whether the app holds a link to the device now, as its device screen shows it."""
+        client = self.clients.get((device or self.device).address)
+        return client is not None and client.connected
+
+    @observation
     def advertised_state(self) -> PairingState:
         """What the device advertises. A device takes one connection at a time and does
         not advertise while connected; closing the app's link here would also end its
@@ -294,9 +322,9 @@ class App:
         return self.status().holder1.last_session
 
     @observation
-    def device_is_vibrating(self) -> bool:
+    def device_is_vibrating(self, device: DeviceUnderTest | None = None) -> bool:
         """Asked of the target: the simulator's state, or the operator's eyes on a bench."""
-        return self.run(self.device.hands.observe("vibrating"))
+        return self.run((device or self.device).hands.observe("vibrating"))
 
     def sample(self, step: str) -> None:
         self.run(self.evidence.sample(step))
