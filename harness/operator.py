@@ -35,6 +35,9 @@ ACTIONS: dict[str, str] = {
     "remove_holder": "Remove the holder from the charger of {device}.",
     "insert_holder": "Insert the holder into the charger of {device}.",
     "hold_button": "Hold the button of {device} for {seconds} seconds, then release it.",
+    "let_advertising_end": "Leave {device} alone until it stops advertising (its Bluetooth "
+    "advertising window ends, about three minutes after it was switched on or its button "
+    "was pressed).",
     "start_heating": "Insert a stick into {device} and start heating.",
     "puff": "Take {count} puffs on {device}.",
     "end_heating": "End the heating session of {device} (remove the stick).",

@@ -21,9 +21,9 @@ from iqos.diagnostics import Diagnostics, findings
 from iqos.errors import (
     BadAnswer,
     BenchRefused,
-    DeviceNotFound,
     Disconnected,
     IqosError,
+    NotAdvertising,
     NotSupported,
     OperationTimeout,
     PairingRefused,
@@ -40,18 +40,23 @@ from iqos.protocol import (
 from iqos.protocol.model import Capability, ModelSpec
 from iqos.protocol.registers import (
     FirmwareVersion,
+    HolderRegister,
     Register,
-    UsageCounter,
+    UsageCounters,
     VibrationSettings,
     clock_read,
     clock_write,
+    decode_battery_voltage,
+    decode_brightness,
     decode_clock,
-    decode_usage_counters,
+    decode_lock,
+    decode_text,
     encode_find_my,
     read_request,
     usage_counters_read,
     write_request,
 )
+from iqos.protocol.status import StatusBit7
 from iqos.protocol.uuids import (
     BATTERY_INFORMATION,
     DEVICE_STATUS,
@@ -153,7 +158,7 @@ class IqosClient:
                 async with asyncio.timeout(self.timeout):
                     await client.connect()
             except BleakDeviceNotFoundError as error:
-                raise DeviceNotFound(f"{self.address} is not advertising: {error}") from error
+                raise self._not_advertising() from error
             except (BleakError, TimeoutError, OSError) as error:
                 last = error
                 if str(error) == UNSIGNALLED_CONNECT and races < BLUEZ_RACE_RETRIES:
@@ -200,8 +205,13 @@ class IqosClient:
                     self.address, timeout=self.timeout, **options
                 )
         if device is None:
-            raise DeviceNotFound(f"{self.address} is not advertising")
+            raise self._not_advertising()
         return device
+
+    def _not_advertising(self) -> NotAdvertising:
+        """No scan heard the device. Devices advertise only for a while after a button
+        press (docs/protocol.md, advertising window), so that is the advice, not a wait."""
+        return NotAdvertising(f"{self.address} is not advertising: {NotAdvertising.advice}")
 
     def _on_lost(self, client: BleakClient) -> None:
         if client is not self._client:
@@ -291,7 +301,12 @@ class IqosClient:
 
     async def status(self) -> DeviceStatus:
         await self.connect()
-        return self._decode(DeviceStatus.decode, await self._read(DEVICE_STATUS))
+        return self._decode(self._decode_status, await self._read(DEVICE_STATUS))
+
+    def _decode_status(self, data: bytes) -> DeviceStatus:
+        """Status flag bit 7 reads as the model's profile says (`protocol.status_bit7`)."""
+        reading = self.model.status_bit7 if self.model is not None else StatusBit7.AMBIENT
+        return DeviceStatus.decode(data, reading)
 
     @staticmethod
     def _decode(decoder: Callable[[bytes], T], data: bytes) -> T:
@@ -316,7 +331,7 @@ class IqosClient:
                 raise BadAnswer(f"cannot subscribe to the control point: {error}") from error
         return await self._channel.request(frame, timeout or self.timeout)
 
-    async def _register(self, register: Register, node: Node = Node.CHARGER) -> bytes:
+    async def _register(self, register: int, node: Node = Node.CHARGER) -> bytes:
         reply = await self.request(read_request(node, register))
         assert isinstance(reply, ShortFrame)
         return reply.data
@@ -325,10 +340,28 @@ class IqosClient:
         return self._decode(FirmwareVersion.decode, await self._register(Register.FIRMWARE_VERSION))
 
     async def model_code(self) -> str:
-        from iqos.protocol.registers import decode_text
-
         data = await self._register(Register.MODEL_CODE)
         return self._decode(lambda d: decode_text(d, "model code"), data)
+
+    async def battery_voltage(self) -> int:
+        """Millivolts of the charger (or one-piece) battery; answered from node 0x08."""
+        return self._decode(decode_battery_voltage, await self._register(Register.BATTERY_VOLTAGE))
+
+    async def brightness(self) -> int:
+        """The light level (0x64 high, 0x1E low, as public clients set it)."""
+        self._require(Capability.BRIGHTNESS)
+        return self._decode(decode_brightness, await self._register(Register.BRIGHTNESS))
+
+    async def holder_brightness(self) -> int:
+        self._require(Capability.BRIGHTNESS)
+        self._require(Capability.HOLDER)
+        data = await self._register(HolderRegister.BRIGHTNESS, Node.HOLDER)
+        return self._decode(decode_brightness, data)
+
+    async def locked(self) -> bool:
+        """The lock read back, as public clients do after each lock or unlock."""
+        self._require(Capability.LOCK)
+        return self._decode(decode_lock, await self._register(Register.LOCK, Node.HOLDER))
 
     async def _extended(self, frame: ExtendedFrame) -> bytes:
         reply = await self.request(frame)
@@ -336,10 +369,11 @@ class IqosClient:
             raise BadAnswer(f"short frame {reply!r} answered extended request {frame!r}")
         return reply.data
 
-    async def usage_counters(self) -> list[UsageCounter]:
-        """The holder's counters (tag 0x8E: sessions)."""
+    async def usage_counters(self) -> UsageCounters:
+        """The holder's counters: puffs (tag 0x8E) and days used (0x17), and the blocks
+        no public client decodes yet."""
         self._require(Capability.USAGE_COUNTERS)
-        return self._decode(decode_usage_counters, await self._extended(usage_counters_read()))
+        return self._decode(UsageCounters.decode, await self._extended(usage_counters_read()))
 
     async def clock(self) -> datetime:
         self._require(Capability.CLOCK)
@@ -414,7 +448,14 @@ class IqosClient:
 
     async def notifications(self) -> Notifications:
         """Subscribes to battery and status changes; the returned stream yields them
-        decoded. Subscribed on return, so no change made afterwards can be missed."""
+        decoded. Subscribed on return, so no change made afterwards can be missed.
+
+        Some devices notify the current values on subscribing, some only on a change
+        (the profile's `behaviour.notify_on_subscribe`; public clients either wait or
+        ask the user to reinsert the holder). So the values are read once subscribed,
+        as `Notifications.current`, and what was notified before those reads (the
+        same values, or older ones) is left out of the stream: it yields changes only,
+        either way."""
         await self.connect()
         client = self._link()
         stream = Notifications()
@@ -424,6 +465,8 @@ class IqosClient:
         ) -> Callable[[Any, bytearray], None]:
             def on_notify(_characteristic: Any, data: bytearray) -> None:
                 self._transcript.record(Direction.NOTIFY, uuid, bytes(data))
+                if stream.current is None:
+                    return
                 with contextlib.suppress(ProtocolError):
                     stream.queue.put_nowait(decode(bytes(data)))
 
@@ -434,7 +477,7 @@ class IqosClient:
         acquire: BlueZNotifyArgs = {"use_start_notify": False}
         for uuid, decode in (
             (BATTERY_INFORMATION, BatteryInformation.decode),
-            (DEVICE_STATUS, DeviceStatus.decode),
+            (DEVICE_STATUS, self._decode_status),
         ):
             name = characteristic_name(uuid)
             try:
@@ -444,6 +487,11 @@ class IqosClient:
                 )
             except BleakError as error:
                 raise BadAnswer(f"cannot subscribe to {name}: {error}") from error
+        battery = self._decode(BatteryInformation.decode, await self._read(BATTERY_INFORMATION))
+        stream.current = (
+            battery,
+            self._decode(self._decode_status, await self._read(DEVICE_STATUS)),
+        )
         return stream
 
 
@@ -452,6 +500,8 @@ class Notifications:
 
     def __init__(self) -> None:
         self.queue: asyncio.Queue[Notification] = asyncio.Queue()
+        self.current: tuple[BatteryInformation, DeviceStatus] | None = None
+        """The values read once subscribed; the stream holds what changed after them."""
 
     def __aiter__(self) -> Notifications:
         return self

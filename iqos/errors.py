@@ -13,6 +13,14 @@ class DeviceNotFound(IqosError):
     reason = "not found"
 
 
+class NotAdvertising(DeviceNotFound):
+    """No scan heard the device: it is off, out of range, or (most often) past its
+    advertising window, which a press of its button opens again."""
+
+    reason = "not advertising"
+    advice = "press its button to make it advertise"
+
+
 class PairingRefused(IqosError):
     reason = "pairing refused"
 

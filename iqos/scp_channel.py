@@ -3,7 +3,8 @@
 The device answers each write with one notification. Battery and status
 notifications may arrive in between on their own characteristics, and a
 corrupt answer must fail only the request it belongs to, so the channel
-matches answers to the pending request by node and register (or address).
+matches answers to the pending request by node and register (or address), as
+`iqos.protocol.scp.is_answer_to` says (a register may answer from another node).
 """
 
 from __future__ import annotations
@@ -16,26 +17,16 @@ from bleak.exc import BleakError
 
 from iqos.errors import BadAnswer, Disconnected, OperationTimeout
 from iqos.protocol import (
-    ExtendedFrame,
     Frame,
     ProtocolError,
     Reassembler,
-    ShortFrame,
     fragment,
 )
-from iqos.protocol.scp import ANSWERING_NODE
+from iqos.protocol.scp import is_answer_to
 from iqos.protocol.uuids import SCP_CONTROL_POINT
 from iqos.transcript import Direction, Transcript
 
 DEFAULT_TIMEOUT = 10.0
-
-
-def _answers(request: Frame, reply: Frame) -> bool:
-    if not reply.response or reply.node is not ANSWERING_NODE.get(request.node, request.node):
-        return False
-    if isinstance(request, ShortFrame):
-        return isinstance(reply, ShortFrame) and reply.register == request.register
-    return isinstance(reply, ExtendedFrame) and reply.address == request.address
 
 
 class ScpChannel:
@@ -65,7 +56,7 @@ class ScpChannel:
         if (
             reply is not None
             and pending is not None
-            and _answers(pending[0], reply)
+            and is_answer_to(pending[0], reply)
             and not pending[1].done()
         ):
             pending[1].set_result(reply)

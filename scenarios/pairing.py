@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from harness.app import App
+from iqos.errors import NotAdvertising
 from iqos.protocol import PairingState
 from iqos.protocol.model import ModelSpec
 from scenarios.parameters import TYPES, model_called
@@ -166,3 +167,32 @@ def disconnect(app: App) -> None:
 def reconnect(app: App) -> None:
     """A bonded reconnect: the link is encrypted again with the stored keys."""
     app.run(app.client().connect())
+
+
+@when("the device stops advertising after its window")
+def advertising_ends(app: App) -> None:
+    """Time passes with the device left alone until its advertising window closes; on
+    a bench the operator waits for it."""
+    app.run(app.device.hands.act("let_advertising_end"))
+
+
+@when("the user presses the button")
+def press_button(app: App) -> None:
+    """A short press: it wakes the device's Bluetooth, and resets nothing."""
+    app.run(app.device.hands.act("hold_button", seconds=1))
+
+
+@when("the user tries to connect to the device")
+def try_to_connect(app: App) -> None:
+    """A connect that may fail; the error is kept for a later step."""
+    app.attempt(app.client().connect)
+
+
+@then("the app tells the user to press the button of the device")
+def told_to_press_the_button(app: App) -> None:
+    """No hang and no generic timeout: a device past its advertising window gives the
+    client's typed "not advertising" error, whose advice is a button press."""
+    assert isinstance(app.error, NotAdvertising), (
+        f"{app.device.label}: expected 'not advertising', got {app.error!r}"
+    )
+    assert NotAdvertising.advice in str(app.error), str(app.error)

@@ -66,12 +66,9 @@ Channel = Callable[[dict[str, Any]], Awaitable[Any]]
 
 def faults_for(profile: DeviceProfile) -> list[str]:
     """The faults a device of this profile can have: a one-piece device has no
-    holder, so no holder fault."""
-    return sorted(
-        name
-        for name, fault in CATALOGUE.items()
-        if profile.holder is not None or not fault.needs_holder
-    )
+    holder, so no holder fault; one that never sends the ambient byte, no ambient
+    fault (`Fault.impossible_on`)."""
+    return sorted(name for name, fault in CATALOGUE.items() if fault.impossible_on(profile) is None)
 
 
 def check_faults(profile: DeviceProfile, names: Iterable[str]) -> None:

@@ -1,17 +1,17 @@
 """A simulated IQOS device: a pure state machine on a simulated clock.
 
 One class serves the three models; what differs (holder or not, sessions per
-charge, capabilities) comes from the profile. It knows nothing of radios: an
-adapter reads its frames, hands it SCP requests, and listens for changes.
+charge, capabilities, behaviour where the evidence is incomplete) comes from the
+profile. It knows nothing of radios: an adapter reads its frames, hands it SCP
+requests, asks whether it advertises, and listens for changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from enum import IntFlag
-from typing import Any, TypeVar
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from iqos.protocol import (
     AmbientState,
@@ -20,22 +20,26 @@ from iqos.protocol import (
     CellReading,
     ChargerState,
     ChargerStatus,
-    ChargerSystemError,
     DeviceStatus,
     EndOfHeatReason,
     HolderConnection,
-    HolderError,
     HolderRecord,
     HolderState,
     HolderStatus,
-    HolderWarning,
     LastSession,
     PairingState,
 )
-from iqos.protocol.registers import VibrationSettings
+from iqos.protocol.model import WindowOpener
+from iqos.protocol.registers import (
+    BRIGHTNESS_HIGH,
+    CounterTag,
+    UsageCounter,
+    UsageCounters,
+    VibrationSettings,
+)
 from simulator.clock import SimulatedClock
-from simulator.faults import Kind, lookup
-from simulator.profile import DeviceProfile
+from simulator.faults import Effect, Kind, LinkFault, combined, lookup
+from simulator.profile import AmbientByte, Counter8E, DeviceProfile
 
 SESSION_SECONDS = 6 * 60
 PUFF_LIMIT = 14
@@ -43,18 +47,8 @@ LONG_PRESS_SECONDS = 10.0
 LOW_BATTERY_PERCENT = 10
 FOREIGN_BOND = "another-phone"
 """Who a device 'not in pairing mode' is bonded to: some other phone, not this app."""
-
-
-_Flag = TypeVar("_Flag", bound=IntFlag)
-
-
-def _set_bits(kind: type[_Flag], prefix: str, faults: set[str]) -> _Flag:
-    """The register value that the `<prefix><bit name>` faults add up to."""
-    value = kind(0)
-    for bit in kind:
-        if f"{prefix}{str(bit.name).lower()}" in faults:
-            value |= bit
-    return value
+UNDECODED_COUNTERS = (CounterTag.UNDECODED_20, CounterTag.UNDECODED_18)
+"""Sent as zeros: no public client says what they count."""
 
 
 class DeviceRefused(RuntimeError):
@@ -92,15 +86,21 @@ class SimulatedDevice:
     heating: Heating | None = None
     last_session: LastSession | None = None
     sessions_smoked: int = 0
+    puffs_taken: int = 0
+    days_used: set[date] = field(default_factory=set)
+    """Device-clock days on which a heating session started."""
     bonds: set[str] = field(default_factory=set)
     pairing_mode: bool = True
     haptics: VibrationSettings = field(default_factory=VibrationSettings)
     vibrating: bool = False
     locked: bool = False
-    brightness: int = 100
+    brightness: int = BRIGHTNESS_HIGH
+    holder_brightness: int = BRIGHTNESS_HIGH
     clock_origin: datetime = datetime(2026, 1, 1, tzinfo=UTC)
     faults: set[str] = field(default_factory=set)
     listeners: list[Callable[[], None]] = field(default_factory=list)
+    window_closes: float | None = None
+    """Simulated time the advertising window closes at; None while it is shut."""
 
     def __post_init__(self) -> None:
         start = self.profile
@@ -117,6 +117,8 @@ class SimulatedDevice:
             )
         self._session_timer: Any = None
         self._charge_timer: Any = None
+        self._window_timer: Any = None
+        self.open_advertising_window(WindowOpener.POWER_ON)
 
     @property
     def name(self) -> str:
@@ -136,10 +138,49 @@ class SimulatedDevice:
     def pairing_state(self) -> PairingState:
         return PairingState.PAIRING_MODE if self.pairing_mode else PairingState.BONDED
 
+    @property
+    def advertising(self) -> bool:
+        """Whether the device advertises while it has no link: always, or within its
+        advertising window (`protocol.advertising_window` of the profile)."""
+        return self.profile.spec.advertising_window is None or self.window_closes is not None
+
+    def open_advertising_window(self, opener: WindowOpener) -> None:
+        """Advertise for the window's length from now, if `opener` opens it on this model."""
+        window = self.profile.spec.advertising_window
+        if window is None or not window.opens(opener):
+            return
+        self.clock.cancel(self._window_timer)
+        self.window_closes = self.clock.now + window.seconds
+        self._window_timer = self.clock.call_later(window.seconds, self._close_window)
+
+    def _close_window(self) -> None:
+        self.window_closes = None
+        self._changed()
+
+    def switched_on(self) -> None:
+        """Power came back: called before the radio starts again, which then reads
+        whether to advertise, so no listener needs telling."""
+        self.open_advertising_window(WindowOpener.POWER_ON)
+
+    def let_advertising_end(self) -> None:
+        """Leave the device alone until its advertising window has closed."""
+        if self.profile.spec.advertising_window is None:
+            raise DeviceRefused(f"{self.model} advertises whenever it has no link")
+        if self.window_closes is not None:
+            self.pass_time(self.window_closes - self.clock.now)
+
+    @property
+    def effect(self) -> Effect:
+        """What the faults set now add up to (simulator.faults)."""
+        return combined(self.faults)
+
+    def link_fault(self, fault: LinkFault) -> bool:
+        return fault in self.effect.links
+
     def holder_level(self) -> int:
         if self.holder is None:
             return 0
-        if "holder_low_battery" in self.faults:
+        if self.effect.holder_empty:
             return 0
         return 100 * self.holder.sessions_left // self.profile.spec.sessions_per_charge
 
@@ -150,11 +191,7 @@ class SimulatedDevice:
         return BatteryInformation(charger=charger, holder=CellReading(level=self.holder_level()))
 
     def _holder_present(self) -> bool:
-        return (
-            self.holder is not None
-            and self.holder.in_charger
-            and "holder_missing" not in self.faults
-        )
+        return self.holder is not None and self.holder.in_charger and not self.effect.holder_missing
 
     def holder_state(self) -> HolderState:
         if self.holder is None:
@@ -165,10 +202,10 @@ class SimulatedDevice:
             )
         if not self._holder_present():
             return HolderState.UNPLUGGED
-        if "cleaning_needed" in self.faults:
+        if self.effect.holder_cleaning:
             return HolderState.CLEANING
         if self.holder_level() == 0 and (
-            "holder_low_battery" in self.faults or self.holder.charging_until is None
+            self.effect.holder_empty or self.holder.charging_until is None
         ):
             return HolderState.UNCHARGED
         if self.holder.charging_until is not None:
@@ -176,47 +213,52 @@ class SimulatedDevice:
         return HolderState.READY_TO_USE
 
     def status(self) -> DeviceStatus:
-        faults = self.faults
-        system_error = _set_bits(ChargerSystemError, "charger_error_", faults)
-        if "charging_timeout" in faults:
-            system_error |= ChargerSystemError.CHARGING_TIMEOUT
+        effect = self.effect
         charger = ChargerStatus(
             state=ChargerState.IDLE,
             low_battery=self.charger.level < LOW_BATTERY_PERCENT,
-            defect="charger_defect" in faults,
+            defect=effect.charger_defect,
         )
         connection = self.holder.connection if self.holder else HolderConnection.FULL
-        for name, value in (
-            ("holder_rx_pin_open", HolderConnection.RX_PIN_OPEN),
-            ("holder_tx_pin_open", HolderConnection.TX_PIN_OPEN),
-            ("holder_not_connected", HolderConnection.NOT_CONNECTED),
-        ):
-            if name in faults:
-                connection = value
-        holder = HolderStatus(self.holder_state(), connection, "holder_defect" in faults)
-        ambient = AmbientTemperature(
-            AmbientState.TOO_HIGH
-            if "ambient_too_hot" in faults
-            else AmbientState.TOO_LOW
-            if "ambient_too_cold" in faults
-            else AmbientState.OK
+        holder = HolderStatus(
+            self.holder_state(), effect.holder_connection or connection, effect.holder_defect
         )
         session = self.last_session
         if self.heating is not None:
             session = LastSession(EndOfHeatReason.HEATING_IN_PROGRESS, self.heating.puffs)
         record = HolderRecord(last_session=session)
         if self.holder is not None:
-            error = _set_bits(HolderError, "holder_error_", faults)
-            warning = _set_bits(HolderWarning, "holder_warning_", faults)
-            if "battery_aged" in faults:
-                warning |= HolderWarning.BATTERY_AGED
             record = HolderRecord(
-                error=error,
-                warning=warning,
-                system_error=0x00000102 if "holder_system_error" in faults else None,
+                error=effect.holder_error,
+                warning=effect.holder_warning,
+                system_error=effect.holder_system_error,
                 last_session=session,
             )
-        return DeviceStatus(system_error, charger, holder, ambient, record)
+        return DeviceStatus(
+            effect.charger_system_error, charger, holder, self._ambient(effect), record
+        )
+
+    def _ambient(self, effect: Effect) -> AmbientTemperature | None:
+        """The ambient byte, present as the profile's `status_ambient_byte` says."""
+        ambient = AmbientTemperature(effect.ambient or AmbientState.OK)
+        match self.profile.behaviour.status_ambient_byte:
+            case AmbientByte.ALWAYS:
+                return ambient
+            case AmbientByte.WHEN_NOT_OK:
+                return ambient if ambient != AmbientTemperature() else None
+        return None
+
+    def usage_counters(self) -> UsageCounters:
+        """The four blocks public clients parse; what tag 0x8E counts is the profile's."""
+        counts_puffs = self.profile.behaviour.usage_counter_8e is Counter8E.PUFFS
+        values = {
+            CounterTag.PUFFS: self.puffs_taken if counts_puffs else self.sessions_smoked,
+            CounterTag.DAYS_USED: len(self.days_used),
+        }
+        tags = (CounterTag.PUFFS, CounterTag.DAYS_USED, *UNDECODED_COUNTERS)
+        return UsageCounters(
+            tuple(UsageCounter(index, values.get(tag, 0), tag) for index, tag in enumerate(tags))
+        )
 
     def error_code(self) -> int:
         """SCP error code register: 0 when healthy (the non-zero values are assumed)."""
@@ -239,10 +281,10 @@ class SimulatedDevice:
     @property
     def accepts_new_pairings(self) -> bool:
         """In pairing mode, and not refusing: a peer it has no bond with may pair."""
-        return self.pairing_mode and "refuse_pairing" not in self.faults
+        return self.pairing_mode and not self.link_fault(LinkFault.REFUSE_PAIRING)
 
     def accepts_pairing(self, peer: str) -> bool:
-        if "refuse_pairing" in self.faults:
+        if self.link_fault(LinkFault.REFUSE_PAIRING):
             return False
         return self.accepts_new_pairings or peer in self.bonds
 
@@ -252,7 +294,9 @@ class SimulatedDevice:
         self._changed()
 
     def enter_pairing_mode(self) -> None:
+        """A button action on the devices, so it opens the advertising window too."""
         self.pairing_mode = True
+        self.open_advertising_window(WindowOpener.BUTTON)
         self._changed()
 
     def leave_pairing_mode(self) -> None:
@@ -276,13 +320,14 @@ class SimulatedDevice:
             self._end_session(EndOfHeatReason.USER_ACTION)
         holder.in_charger = True
         self._start_charging()
+        self.open_advertising_window(WindowOpener.HOLDER_INSERTED)
         self._changed()
 
     def _start_charging(self) -> None:
         holder = self._require_holder()
         full = self.profile.spec.sessions_per_charge
         missing = full - holder.sessions_left
-        if missing <= 0 or "holder_low_battery" in self.faults:
+        if missing <= 0 or self.effect.holder_empty:
             return
         seconds = self.profile.holder_charge_seconds * missing / full
         holder.charging_until = self.clock.now + seconds
@@ -305,11 +350,12 @@ class SimulatedDevice:
         if self.holder is not None:
             if self._holder_present():
                 raise DeviceRefused("the holder is in the charger")
-            if self.holder.sessions_left <= 0 or "holder_low_battery" in self.faults:
+            if self.holder.sessions_left <= 0 or self.effect.holder_empty:
                 raise DeviceRefused("the holder is not charged")
         elif self.charger.level < 100 // self.profile.spec.sessions_per_charge:
             raise DeviceRefused("the battery is too low for a session")
         self.heating = Heating(started=self.clock.now)
+        self.days_used.add(self.device_clock().date())
         self._session_timer = self.clock.call_later(
             SESSION_SECONDS, lambda: self._end_session(EndOfHeatReason.END_OF_PROFILE)
         )
@@ -320,6 +366,7 @@ class SimulatedDevice:
             if self.heating is None:
                 raise DeviceRefused("no heating session")
             self.heating.puffs += 1
+            self.puffs_taken += 1
             if self.heating.puffs >= PUFF_LIMIT:
                 self._end_session(EndOfHeatReason.PUFF_LIMIT)
         self._changed()
@@ -354,6 +401,7 @@ class SimulatedDevice:
             "wait": lambda: self.pass_time(float(parameters["seconds"])),
             "prepare": self.prepare,
             "leave_pairing_mode": self.leave_pairing_mode,
+            "let_advertising_end": self.let_advertising_end,
         }
         if action not in actions:
             raise ValueError(f"no physical action {action!r}; known: {', '.join(actions)}")
@@ -370,8 +418,12 @@ class SimulatedDevice:
         self.reset()
 
     def hold_button(self, seconds: float) -> None:
+        """Any press opens the advertising window; a long one also resets."""
+        self.open_advertising_window(WindowOpener.BUTTON)
         if seconds >= LONG_PRESS_SECONDS:
             self.reset()
+        else:
+            self._changed()
 
     def pass_time(self, seconds: float) -> None:
         self.clock.advance(seconds)
@@ -399,24 +451,25 @@ class SimulatedDevice:
         self.pairing_mode = True
         self.vibrating = False
         self.locked = False
+        self.open_advertising_window(WindowOpener.POWER_ON)
         self._changed()
 
     # --- faults ----------------------------------------------------------------------
 
     def inject(self, name: str) -> None:
         fault = lookup(name)
-        if fault.needs_holder and self.holder is None:
-            raise DeviceRefused(f"{self.model} has no holder, so no fault {name!r}")
-        self.faults.add(name)
-        if name.startswith("session_ended_"):
-            reason = EndOfHeatReason[name.removeprefix("session_ended_").upper()]
-            self.faults.discard(name)
+        impossible = fault.impossible_on(self.profile)
+        if impossible is not None:
+            raise DeviceRefused(f"{self.model} {impossible}, so no fault {name!r}")
+        effect = fault.effect
+        if effect.ends_session is not None:
             if self.heating is None:
                 self.heating = Heating(started=self.clock.now, puffs=5)
-            self._end_session(reason)
+            self._end_session(effect.ends_session)
             return
-        if name == "charger_low_battery":
-            self.charger.level = min(self.charger.level, 5)
+        self.faults.add(name)
+        if effect.charger_level_at_most is not None:
+            self.charger.level = min(self.charger.level, effect.charger_level_at_most)
         self._changed()
 
     def clear(self, name: str) -> None:
@@ -425,6 +478,9 @@ class SimulatedDevice:
         self._changed()
 
     def has_fault(self, name: str) -> bool:
+        """Whether the named fault is set; a name not in the catalogue is an error
+        (UnknownFault), so a typo cannot read as "not set"."""
+        lookup(name)
         return name in self.faults
 
     def snapshot(self) -> dict[str, Any]:
@@ -457,6 +513,7 @@ class SimulatedDevice:
             "sessions_smoked": self.sessions_smoked,
             "vibrating": self.vibrating,
             "locked": self.locked,
+            "advertising": self.advertising,
             "haptics": asdict(self.haptics),
             "faults": sorted(self.faults),
         }

@@ -50,7 +50,9 @@ class PowerSwitch:
 
     async def _power_on(self) -> None:
         """A fresh radio at the old address: the one switched off keeps its GATT table
-        and cannot take the device again."""
+        and cannot take the device again. Power-on opens the advertising window where
+        the model has one."""
+        self.device.switched_on()
         radio = self.link.add_device(self.device.profile.key, address=self.device.address)
         peripheral = BumblePeripheral(self.device, radio)
         peripheral.keystore = radio.keystore = self._keystore

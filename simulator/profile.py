@@ -6,7 +6,8 @@ Errors name the file, the key and the problem, because QA edits these by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,74 @@ _CELL = {
         "voltage_mv": {"type": "integer", "minimum": 0, "maximum": 65535},
     },
 }
+
+
+class AmbientByte(StrEnum):
+    """When the status frame carries the ambient temperature byte (flag bit 2)."""
+
+    ALWAYS = "always"
+    WHEN_NOT_OK = "when_not_ok"
+    """Only when a holder's ambient is too low or too high: the one public capture,
+    of a healthy device (`5B 00 00 00 03 00 00 42 0F`), has none."""
+    NEVER = "never"
+
+
+class Counter8E(StrEnum):
+    """What the usage counter with tag 0x8E counts."""
+
+    PUFFS = "puffs"
+    """iqosctl's reading: the puff count."""
+    SESSIONS = "sessions"
+    """The protocol reference's reading."""
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """How the device behaves where the public evidence is incomplete: each key of a
+    profile's `behaviour` section, with the default a profile falls back to. A bench
+    whose real device behaves otherwise changes the one line (docs/protocol.md)."""
+
+    scp_extra_bytes: bool = True
+    """Answer a short frame that carries bytes beyond its length code, under a valid
+    CRC (public clients read the firmware so), or drop it."""
+    scp_reassembly_seconds: float = 1.0
+    """A fragmented write not finished this long after its last fragment is dropped,
+    so a stray "more fragments" write cannot swallow the next request."""
+    status_ambient_byte: AmbientByte = AmbientByte.WHEN_NOT_OK
+    notify_on_subscribe: bool = False
+    """Notify the current battery and status values when a client subscribes, or only
+    when they change."""
+    usage_counter_8e: Counter8E = Counter8E.PUFFS
+
+
+_BEHAVIOUR: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "scp_extra_bytes": {"enum": ["answer", "ignore"]},
+        "scp_reassembly_timeout_ms": {"type": "number", "exclusiveMinimum": 0},
+        "status_ambient_byte": {"enum": [value.value for value in AmbientByte]},
+        "notify_on_subscribe": {"type": "boolean"},
+        "usage_counter_8e": {"enum": [value.value for value in Counter8E]},
+    },
+}
+
+
+def _behaviour(raw: dict[str, Any]) -> Behaviour:
+    default = Behaviour()
+    return Behaviour(
+        scp_extra_bytes=raw.get("scp_extra_bytes", "answer") == "answer",
+        scp_reassembly_seconds=float(
+            raw.get("scp_reassembly_timeout_ms", default.scp_reassembly_seconds * 1000)
+        )
+        / 1000,
+        status_ambient_byte=AmbientByte(
+            raw.get("status_ambient_byte", default.status_ambient_byte)
+        ),
+        notify_on_subscribe=bool(raw.get("notify_on_subscribe", default.notify_on_subscribe)),
+        usage_counter_8e=Counter8E(raw.get("usage_counter_8e", default.usage_counter_8e)),
+    )
+
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -73,6 +142,7 @@ SCHEMA: dict[str, Any] = {
                 "holder_in_charger": {"type": "boolean"},
             },
         },
+        "behaviour": _BEHAVIOUR,
     },
 }
 
@@ -101,6 +171,7 @@ class DeviceProfile:
     charger: Cell
     holder: Cell | None
     holder_in_charger: bool
+    behaviour: Behaviour = field(default_factory=Behaviour)
 
 
 def load_profile(path: Path) -> DeviceProfile:
@@ -136,6 +207,7 @@ def load_profile(path: Path) -> DeviceProfile:
         charger=Cell(**state["charger"]),
         holder=holder,
         holder_in_charger=bool(state.get("holder_in_charger", holder is not None)),
+        behaviour=_behaviour(raw.get("behaviour", {})),
     )
 
 

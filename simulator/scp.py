@@ -6,6 +6,13 @@ around too few bytes, say) get no answer (assumed: the reference only says that
 bad checksums get none), so the client sees what it would see from a real
 device that ignores the request: a timeout. Whatever the bytes, `answer` never
 raises: the radio adapters call it while the client waits for an ATT response.
+
+A register answers on the node docs/protocol.md shows it on (the keep-alive,
+battery and error code on the charger; the lock and the holder's brightness on
+the holder), and on models with the capability it needs. Extra argument bytes
+after a short frame's data (`00 C0 00 00 00 00 00`) are dropped by the
+reassembly unless the profile's `behaviour.scp_extra_bytes` takes them; taken,
+they change nothing in the answer.
 """
 
 from __future__ import annotations
@@ -13,20 +20,22 @@ from __future__ import annotations
 from iqos.protocol import ExtendedFrame, ExtendedType, Frame, Node, ProtocolError, ShortFrame
 from iqos.protocol.model import Capability
 from iqos.protocol.registers import (
-    CounterTag,
     ExtendedAddress,
     FirmwareVersion,
+    HolderRegister,
     Register,
-    UsageCounter,
     VibrationSettings,
+    decode_brightness,
     decode_clock,
     decode_find_my,
     decode_lock,
+    encode_battery_voltage,
+    encode_brightness,
     encode_clock,
+    encode_lock,
     encode_stick_inserted,
     encode_text,
     encode_u16,
-    encode_usage_counters,
 )
 from simulator.device import SimulatedDevice
 
@@ -62,64 +71,74 @@ def _short(device: SimulatedDevice, frame: ShortFrame) -> ShortFrame | None:
 
 
 def _read(device: SimulatedDevice, frame: ShortFrame) -> bytes | None:
-    identity = device.profile
-    match frame.register:
-        case Register.FIRMWARE_VERSION:
-            return FirmwareVersion(*identity.firmware).encode()
-        case Register.DEVICE_INFO:
+    """The value of a register, where this model has it (docs/protocol.md: each
+    register with the public source that shows it)."""
+    profile = device.profile
+    can = profile.spec.supports
+    match frame.node, frame.register:
+        case _, Register.FIRMWARE_VERSION:
+            return FirmwareVersion(*profile.firmware).encode()
+        case _, Register.PRODUCT_NUMBER:
+            return encode_text(profile.serial[:14])
+        case _, Register.MODEL_CODE:
+            return encode_text(profile.spec.model_number)
+        case Node.CHARGER, Register.DEVICE_INFO:
             return bytes((1, 0, 0, 0))
-        case Register.PRODUCT_NUMBER:
-            return encode_text(identity.serial[:14])
-        case Register.BATTERY_PERCENT:
-            level = device.charger.level if frame.node is Node.CHARGER else device.holder_level()
-            return encode_u16(level)
-        case Register.MODEL_CODE:
-            return encode_text(identity.spec.model_number)
-        case Register.ERROR_CODE:
+        case Node.CHARGER, Register.BATTERY_PERCENT:
+            return encode_u16(device.charger.level)
+        case Node.CHARGER, Register.BATTERY_VOLTAGE:
+            return encode_battery_voltage(device.charger.voltage_mv)
+        case Node.CHARGER, Register.ERROR_CODE:
             return encode_u16(device.error_code())
-        case Register.STICK_INSERTED:
+        case Node.CHARGER, Register.STICK_INSERTED:
             return encode_stick_inserted(device.heating is not None)
-        case Register.VIBRATION if identity.spec.supports(Capability.HAPTICS):
+        case _, Register.VIBRATION if can(Capability.HAPTICS):
             return device.haptics.encode()
+        case Node.HOLDER, Register.LOCK if can(Capability.LOCK):
+            return encode_lock(device.locked)
+        case Node.CHARGER, Register.BRIGHTNESS if can(Capability.BRIGHTNESS):
+            return encode_brightness(device.brightness)
+        case Node.HOLDER, HolderRegister.BRIGHTNESS if can(Capability.BRIGHTNESS):
+            return encode_brightness(device.holder_brightness)
     return None
 
 
 def _write(device: SimulatedDevice, frame: ShortFrame) -> bool:
-    spec = device.profile.spec
-    match frame.register:
-        case Register.FIND_MY if spec.supports(Capability.FIND_MY):
+    can = device.profile.spec.supports
+    match frame.node, frame.register:
+        case Node.CHARGER, Register.FIND_MY if can(Capability.FIND_MY):
             device.vibrating = decode_find_my(frame.data)
-        case Register.LOCK if spec.supports(Capability.LOCK):
+        case Node.HOLDER, Register.LOCK if can(Capability.LOCK):
             device.locked = decode_lock(frame.data)
-        case Register.BRIGHTNESS if spec.supports(Capability.BRIGHTNESS):
-            device.brightness = _brightness(frame.data)
-        case Register.VIBRATION if spec.supports(Capability.HAPTICS):
+        case Node.CHARGER, Register.BRIGHTNESS if can(Capability.BRIGHTNESS):
+            device.brightness = decode_brightness(frame.data)
+        case Node.HOLDER, HolderRegister.BRIGHTNESS if can(Capability.BRIGHTNESS):
+            device.holder_brightness = decode_brightness(frame.data)
+        case _, Register.VIBRATION if can(Capability.HAPTICS):
             device.haptics = VibrationSettings.decode(frame.data)
         case _:
             return False
     return True
 
 
-def _brightness(data: bytes) -> int:
-    """The level, first byte of the 4-byte record (`64 00 00 00` is high)."""
-    if len(data) != 4:
-        raise ProtocolError(f"brightness is a 4-byte record, not {len(data)} bytes", data)
-    return data[0]
-
-
 def _extended(device: SimulatedDevice, frame: ExtendedFrame) -> ExtendedFrame | None:
+    """The clock on the charger, the usage counters on the holder, as documented."""
     spec = device.profile.spec
-    if frame.address == ExtendedAddress.CLOCK and spec.supports(Capability.CLOCK):
+    if (
+        frame.node is Node.CHARGER
+        and frame.address == ExtendedAddress.CLOCK
+        and spec.supports(Capability.CLOCK)
+    ):
         if frame.kind is ExtendedType.READ:
             return frame.answer(encode_clock(device.device_clock()))
         if frame.kind is ExtendedType.WRITE:
             device.set_device_clock(decode_clock(frame.data))
             return frame.answer()
     if (
-        frame.address == ExtendedAddress.USAGE_COUNTERS
+        frame.node is Node.HOLDER
+        and frame.address == ExtendedAddress.USAGE_COUNTERS
         and frame.kind is ExtendedType.READ
         and spec.supports(Capability.USAGE_COUNTERS)
     ):
-        counters = [UsageCounter(0, device.sessions_smoked, CounterTag.SESSIONS)]
-        return frame.answer(encode_usage_counters(counters))
+        return frame.answer(device.usage_counters().encode())
     return None

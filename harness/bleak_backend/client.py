@@ -15,6 +15,7 @@ from bleak.backends.descriptor import BleakGATTDescriptor
 from bleak.backends.device import BLEDevice
 from bleak.backends.service import BleakGATTService, BleakGATTServiceCollection
 from bleak.exc import BleakDeviceNotFoundError, BleakError, BleakGATTProtocolError
+from bleak.exc import BleakGATTProtocolErrorCode as ProtocolCode
 from bleak.uuids import normalize_uuid_str
 from bumble import core, gatt, hci
 from bumble.att import ATT_Error
@@ -36,6 +37,10 @@ _PROPERTIES: dict[int, CharacteristicPropertyName] = {
     _P.EXTENDED_PROPERTIES: "extended-properties",
 }
 T = TypeVar("T")
+NEEDS_SECURITY = frozenset(
+    {ProtocolCode.INSUFFICIENT_ENCRYPTION, ProtocolCode.INSUFFICIENT_AUTHENTICATION}
+)
+"""The ATT errors on which BlueZ raises the link's security and sends the request again."""
 
 
 def _protocol_error(error: ATT_Error) -> BleakGATTProtocolError:
@@ -51,7 +56,8 @@ class BumbleClient(BaseBleakClient):
     time), a connect that does not complete in time raises TimeoutError, the MTU
     is exchanged on connect, and a bonded device is re-encrypted on reconnect.
     The disconnected callback fires only for disconnects this client did not ask
-    for.
+    for. A subscription refused for want of encryption pairs on demand and is
+    sent again, once (`start_notify`).
     """
 
     def __init__(
@@ -371,7 +377,32 @@ class BumbleClient(BaseBleakClient):
             self._subscribers[characteristic.handle] = on_value
             await proxy.subscribe(on_value, prefer_notify=True)
 
-        await self._request(subscribe(), f"subscribing to {proxy.uuid}")
+        what = f"subscribing to {proxy.uuid}"
+        try:
+            await self._request(subscribe(), what)
+        except BleakGATTProtocolError as refused:
+            if refused.code not in NEEDS_SECURITY:
+                raise
+            await self._secure(refused)
+            await self._request(proxy.subscribe(on_value, prefer_notify=True), what)
+
+    async def _secure(self, refused: BleakGATTProtocolError) -> None:
+        """What BlueZ does when a request is refused for want of encryption (its ATT
+        layer's `change_security`): raise the link's security, encrypting with the
+        bond's keys or, without a bond, pairing; if that fails, the request fails
+        with the error it got. Only subscriptions do this here: a read or write still
+        raises at once (docs/bleak-backend.md), which `IqosClient.is_paired` relies on."""
+        connection, _peer = self._require()
+        radio = self._radio or current()
+        if await self._bonded(radio):
+            with contextlib.suppress(BleakError):
+                await self._outcome(radio.keep(connection.encrypt()), f"encrypting {self.address}")
+        if connection.is_encrypted:
+            return
+        try:
+            await self.pair()
+        except BleakError as failed:
+            raise refused from failed
 
     async def stop_notify(self, characteristic: BleakGATTCharacteristic) -> None:
         proxy = self._proxy(characteristic)

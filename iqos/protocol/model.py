@@ -18,6 +18,7 @@ import jsonschema
 
 from iqos.protocol.errors import ProtocolError
 from iqos.protocol.scp import Node, ShortFrame
+from iqos.protocol.status import StatusBit7
 
 DEFAULT_PROFILES = Path(__file__).resolve().parents[2] / "fixtures" / "devices"
 PROFILES_VARIABLE = "IQOS_HIL_PROFILES"
@@ -42,6 +43,35 @@ class Capability(StrEnum):
     USAGE_COUNTERS = "usage_counters"
     APP_RESET = "app_reset"
     CODENTIFY = "codentify"
+    ADVERTISING_WINDOW = "advertising_window"
+    """Advertises only for a while: not listed under `capabilities`, but given by the
+    profile's `advertising_window`, so scenarios can ask for it (`@needs:`)."""
+
+
+LISTED_CAPABILITIES = tuple(c for c in Capability if c is not Capability.ADVERTISING_WINDOW)
+"""What a profile's `capabilities` may name."""
+
+
+class WindowOpener(StrEnum):
+    """What (re)opens a device's advertising window."""
+
+    POWER_ON = "power_on"
+    """Switched on, or rebooted by a reset."""
+    BUTTON = "button"
+    """The button held (any length; 10 s or more also resets), or pairing mode entered."""
+    HOLDER_INSERTED = "holder_inserted"
+    """The holder put into the pocket charger."""
+
+
+@dataclass(frozen=True)
+class AdvertisingWindow:
+    """How long a device advertises after something opens its window, and what does."""
+
+    seconds: float
+    opened_by: frozenset[WindowOpener]
+
+    def opens(self, opener: WindowOpener) -> bool:
+        return opener in self.opened_by
 
 
 _COMMAND: dict[str, Any] = {
@@ -76,10 +106,29 @@ PROTOCOL_SCHEMA: dict[str, Any] = {
         "capabilities": {
             "type": "array",
             "uniqueItems": True,
-            "items": {"enum": [capability.value for capability in Capability]},
+            "items": {"enum": [capability.value for capability in LISTED_CAPABILITIES]},
         },
         "reset": _COMMAND,
         "codentify": _COMMAND,
+        "status_bit7": {"enum": [reading.value for reading in StatusBit7]},
+        "advertising_window": {
+            "oneOf": [
+                {"type": "null"},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["seconds", "opened_by"],
+                    "properties": {
+                        "seconds": {"type": "number", "exclusiveMinimum": 0},
+                        "opened_by": {
+                            "type": "array",
+                            "uniqueItems": True,
+                            "items": {"enum": [opener.value for opener in WindowOpener]},
+                        },
+                    },
+                },
+            ]
+        },
     },
 }
 """The `protocol` section of a device profile: hand-edited, so every key is checked
@@ -140,6 +189,10 @@ class ModelSpec:
     capabilities: frozenset[Capability]
     reset: Command | None
     codentify: Command | None
+    status_bit7: StatusBit7 = StatusBit7.AMBIENT
+    """How this model's status frames read flag bit 7."""
+    advertising_window: AdvertisingWindow | None = None
+    """None: the device advertises whenever it has no link."""
 
     def __str__(self) -> str:
         return self.display_name
@@ -162,6 +215,9 @@ class ModelSpec:
             capabilities = frozenset(Capability(c) for c in raw.get("capabilities", []))
             reset = raw.get("reset")
             codentify = raw.get("codentify")
+            window = _window(raw.get("advertising_window"))
+            if window is not None:
+                capabilities |= {Capability.ADVERTISING_WINDOW}
             return cls(
                 key=key,
                 display_name=str(raw["display_name"]),
@@ -174,8 +230,18 @@ class ModelSpec:
                 codentify=(
                     Command.from_mapping(codentify, f"{where}.codentify") if codentify else None
                 ),
+                status_bit7=StatusBit7(raw.get("status_bit7", StatusBit7.AMBIENT)),
+                advertising_window=window,
             )
         except KeyError as missing:
             raise ProtocolError(f"{where}: missing key {missing}") from None
         except (ValueError, TypeError) as error:
             raise ProtocolError(f"{where}: {error}") from None
+
+
+def _window(raw: Mapping[str, Any] | None) -> AdvertisingWindow | None:
+    if raw is None:
+        return None
+    return AdvertisingWindow(
+        float(raw["seconds"]), frozenset(WindowOpener(o) for o in raw["opened_by"])
+    )

@@ -1,7 +1,8 @@
 """Known SCP registers and the values they carry, typed both ways.
 
-Only what public captures show is here. Registers the project had to invent
-(reset, codentify) live in the device profiles, marked as assumed.
+Only what public captures and public clients show is here (docs/protocol.md says
+which for each). Registers the project had to invent (reset, codentify) live in
+the device profiles, marked as assumed.
 """
 
 from __future__ import annotations
@@ -25,11 +26,21 @@ class Register(IntEnum):
     LOCK = 0x010
     STICK_INSERTED = 0x081
     ERROR_CODE = 0x082
+    BATTERY_VOLTAGE = 0x084
+    """Asked of the charger, answered from node 0x08 (scp.REGISTER_ANSWERING_NODE)."""
     MODEL_CODE = 0x088
     FIND_MY = 0x089
     VIBRATION = 0x08C
     BRIGHTNESS = 0x08E
     BATTERY_PERCENT = 0x090
+
+
+class HolderRegister(IntEnum):
+    """Registers whose number means something else on the holder node (0xC9)."""
+
+    BRIGHTNESS = 0x090
+    """The holder's light: iqos_cli writes it (`00 C9 44 24 ...`) with the same level
+    as the charger's brightness; on the charger 0x090 is the battery percent."""
 
 
 class ExtendedAddress:
@@ -127,6 +138,44 @@ def decode_find_my(data: bytes) -> bool:
     return data[0] == 1
 
 
+BRIGHTNESS_HIGH = 0x64
+BRIGHTNESS_LOW = 0x1E
+"""The two levels iqos_cli writes and reads back (`00 C0 46 23 64 ...` / `... 1E ...`)."""
+
+
+def encode_brightness(level: int) -> bytes:
+    """A light level as the 4-byte record carries it: the level, then three zeros."""
+    if not 0 <= level <= 0xFF:
+        raise ProtocolError(f"brightness {level} does not fit in a byte")
+    return bytes((level, 0, 0, 0))
+
+
+def decode_brightness(data: bytes) -> int:
+    data = _exact(data, 4, "brightness")
+    if data[1:] != bytes(3):
+        raise ProtocolError("brightness record with non-zero padding", data)
+    return data[0]
+
+
+def encode_battery_voltage(millivolts: int) -> bytes:
+    """The 14-byte record of register 0x084: millivolts little-endian at bytes 1-2.
+
+    Only those two bytes are decoded by any public client (iqosctl); the others are
+    sent as zeros and refused otherwise, so a device that fills them is seen."""
+    if not 0 <= millivolts <= 0xFFFF:
+        raise ProtocolError(f"{millivolts} mV does not fit in u16")
+    return bytes(1) + struct.pack("<H", millivolts) + bytes(11)
+
+
+def decode_battery_voltage(data: bytes) -> int:
+    """Millivolts."""
+    data = _exact(data, 14, "battery voltage")
+    if data[0] or data[3:] != bytes(11):
+        raise ProtocolError("battery voltage record with unknown non-zero bytes", data)
+    millivolts: int = struct.unpack("<H", data[1:3])[0]
+    return millivolts
+
+
 def encode_lock(locked: bool) -> bytes:
     return bytes((0x02, 0xFF, 0, 0)) if locked else bytes(4)
 
@@ -186,7 +235,18 @@ def clock_write(moment: datetime, node: Node = Node.CHARGER) -> ExtendedFrame:
 
 
 class CounterTag(IntEnum):
-    SESSIONS = 0x8E
+    """The tags of the usage counter blocks, in the order a device sends them."""
+
+    PUFFS = 0x8E
+    """iqosctl's "puff count" (its field: total smoking count); the protocol reference
+    reads the same tag as sessions. Which one a simulated device counts is its
+    profile's `behaviour.usage_counter_8e`."""
+    DAYS_USED = 0x17
+    """iqosctl's day counter."""
+    UNDECODED_20 = 0x20
+    """Sent by devices, decoded by no public client."""
+    UNDECODED_18 = 0x18
+    """Sent by devices, decoded by no public client."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +257,33 @@ class UsageCounter:
 
     def encode(self) -> bytes:
         return struct.pack("<B3sHBB", self.index, bytes(3), self.value, 0, self.tag)
+
+
+@dataclass(frozen=True)
+class UsageCounters:
+    """The blocks of one usage counters answer; public clients expect four (length
+    0x22: the address and 4 x 8 bytes) and read the puffs and days used from them."""
+
+    blocks: tuple[UsageCounter, ...]
+
+    def value(self, tag: CounterTag) -> int | None:
+        """The first block's value with `tag`, or None when the device sent none."""
+        return next((block.value for block in self.blocks if block.tag == tag), None)
+
+    @property
+    def puffs(self) -> int | None:
+        return self.value(CounterTag.PUFFS)
+
+    @property
+    def days_used(self) -> int | None:
+        return self.value(CounterTag.DAYS_USED)
+
+    def encode(self) -> bytes:
+        return encode_usage_counters(list(self.blocks))
+
+    @classmethod
+    def decode(cls, data: bytes) -> UsageCounters:
+        return cls(tuple(decode_usage_counters(data)))
 
 
 def encode_usage_counters(counters: list[UsageCounter]) -> bytes:

@@ -44,6 +44,20 @@ ANSWERING_NODE: dict[Node, Node] = {
 }
 """The node an answer carries, for each node a request goes to."""
 
+REGISTER_ANSWERING_NODE: dict[tuple[Node, int], Node] = {
+    (Node.CHARGER, 0x084): Node.HOLDER_ANSWER,
+}
+"""Registers whose answer comes from another node than ANSWERING_NODE says: the
+battery voltage (0x084) is asked of the charger and answered from 0x08, as iqosctl's
+decoder and test vectors have it (docs/protocol.md)."""
+
+
+def answering_node(node: Node, register: int | None = None) -> Node:
+    """The node that answers a request to `node` (for a short frame, about `register`)."""
+    if register is not None and (node, register) in REGISTER_ANSWERING_NODE:
+        return REGISTER_ANSWERING_NODE[(node, register)]
+    return ANSWERING_NODE.get(node, node)
+
 
 def _node(value: int, data: bytes) -> Node:
     try:
@@ -61,6 +75,10 @@ class ShortFrame:
     data: bytes = b""
     write: bool = False
     response: bool = False
+    extra: bytes = b""
+    """Argument bytes after the data the length code announces, still covered by the
+    CRC: public clients read the firmware with two of them (`00 C0 00 00 00 00 00`).
+    Only a tolerant decode (`decode_frame(..., extra_bytes=True)`) accepts them."""
 
     def __post_init__(self) -> None:
         if not 0 <= self.register <= MAX_REGISTER:
@@ -80,8 +98,8 @@ class ShortFrame:
         )
 
     def body(self) -> bytes:
-        """Header byte through the last data byte: what the CRC covers."""
-        return bytes((self.header, self.register >> 2)) + self.data
+        """Header byte through the last data (or extra) byte: what the CRC covers."""
+        return bytes((self.header, self.register >> 2)) + self.data + self.extra
 
     def encode(self) -> bytes:
         body = self.body()
@@ -90,7 +108,7 @@ class ShortFrame:
     def answer(self, data: bytes) -> ShortFrame:
         """The answer a device sends to this request: same register, answering node."""
         return ShortFrame(
-            node=ANSWERING_NODE.get(self.node, self.node),
+            node=answering_node(self.node, self.register),
             register=self.register,
             data=data,
             write=self.write,
@@ -137,14 +155,38 @@ class ExtendedFrame:
         kind = (
             ExtendedType.READ_RESPONSE if self.kind is ExtendedType.READ else ExtendedType.WRITE_ACK
         )
-        return ExtendedFrame(ANSWERING_NODE.get(self.node, self.node), kind, self.address, data)
+        return ExtendedFrame(answering_node(self.node), kind, self.address, data)
 
 
 Frame = ShortFrame | ExtendedFrame
 
 
-def decode_frame(data: bytes) -> Frame:
-    """Decode one whole (already reassembled) SCP frame, checking its CRC."""
+def is_answer_to(request: Frame, reply: Frame) -> bool:
+    """Whether `reply` answers `request`: a response from the answering node, about the
+    same register (short) or address (extended). Other notifications may come between."""
+    if not reply.response:
+        return False
+    if isinstance(request, ShortFrame):
+        return (
+            isinstance(reply, ShortFrame)
+            and reply.register == request.register
+            and reply.node is answering_node(request.node, request.register)
+        )
+    return (
+        isinstance(reply, ExtendedFrame)
+        and reply.address == request.address
+        and reply.node is answering_node(request.node)
+    )
+
+
+def decode_frame(data: bytes, *, extra_bytes: bool = False) -> Frame:
+    """Decode one whole (already reassembled) SCP frame, checking its CRC.
+
+    A short frame's CRC is its last byte, over everything from the header on. With
+    `extra_bytes`, bytes between the data its length code announces and the CRC are
+    kept as `ShortFrame.extra`, as a device that reads the CRC at the end of the write
+    takes them; without, they are an error, as for any strict reader.
+    """
     data = bytes(data)
     if len(data) < 5:
         raise ProtocolError(f"SCP frame too short ({len(data)} bytes)", data)
@@ -157,18 +199,20 @@ def decode_frame(data: bytes) -> Frame:
     if header & _HEADER_RESERVED:
         raise ProtocolError(f"reserved bit 5 set in header 0x{header:02X}", data)
     length = _LENGTHS[(header >> 2) & 0x03]
-    if len(data) != 5 + length:
+    carried = len(data) - 5
+    if carried < length or (carried > length and not extra_bytes):
         raise ProtocolError(
-            f"short frame with length code for {length} data bytes has {len(data) - 5}", data
+            f"short frame with length code for {length} data bytes has {carried}", data
         )
     if crc8(data[2:-1]) != data[-1]:
         raise ProtocolError(f"bad CRC-8: expected 0x{crc8(data[2:-1]):02X}", data)
     return ShortFrame(
         node=node,
         register=(data[3] << 2) | (header & 0x03),
-        data=data[4:-1],
+        data=data[4 : 4 + length],
         write=bool(header & _HEADER_WRITE),
         response=bool(header & _HEADER_RESPONSE),
+        extra=data[4 + length : -1],
     )
 
 
@@ -217,13 +261,15 @@ class Reassembler:
     A device sees each write separately. This keeps the pending fragments and
     hands back a whole frame when the last one arrives; a fragment that does
     not fit (too long for its length code, a continuation with nothing
-    pending) is a `ProtocolError` and clears what was pending.
+    pending) is a `ProtocolError` and clears what was pending. `extra_bytes` is
+    passed to `decode_frame` for every whole frame.
     """
 
     MAX_FRAME = 6 + 0xFF
 
-    def __init__(self) -> None:
+    def __init__(self, *, extra_bytes: bool = False) -> None:
         self._pending = bytearray()
+        self._extra_bytes = extra_bytes
 
     @property
     def pending(self) -> bool:
@@ -257,4 +303,4 @@ class Reassembler:
             return None
         whole = bytes(self._pending)
         self.reset()
-        return decode_frame(whole)
+        return decode_frame(whole, extra_bytes=self._extra_bytes)

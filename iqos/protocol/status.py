@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from enum import IntEnum, IntFlag
+from enum import IntEnum, IntFlag, StrEnum
 from typing import Literal, TypeVar
 
 from iqos.protocol.errors import ProtocolError
@@ -74,6 +74,22 @@ class EndOfHeatReason(IntEnum):
     HEATER_VARIATION = 10
 
 
+class StatusBit7(StrEnum):
+    """What flag bit 7 of the status frame announces: public decoders disagree, so a
+    model's profile says which reading its devices need (`protocol.status_bit7`)."""
+
+    AMBIENT = "ambient"
+    """The ambient byte, in the builds that use bit 7 instead of bit 2 (the protocol
+    reference): both bits at once would announce it twice, and are refused."""
+    HOLDER2_AMBIENT = "holder2_ambient"
+    """Holder 2's ambient flag, sharing the one ambient byte with bit 2 (holder 1), as
+    one public decoder reads it: both bits may be set, over a single byte."""
+
+
+AmbientBit = Literal[2, 7]
+_AMBIENT_BITS: tuple[AmbientBit, ...] = (2, 7)
+
+
 @dataclass(frozen=True)
 class ChargerStatus:
     state: ChargerState = ChargerState.IDLE
@@ -130,17 +146,20 @@ class DeviceStatus:
     ambient: AmbientTemperature | None = None
     holder1: HolderRecord = field(default_factory=HolderRecord)
     holder2: HolderRecord = field(default_factory=HolderRecord)
-    ambient_bit: Literal[2, 7] = 2
-    """Flag bit that announced the ambient byte: 2 normally, 7 in some builds.
+    ambient_bits: tuple[AmbientBit, ...] = (2,)
+    """Flag bits that announced the ambient byte: 2 normally, 7 in some builds, both
+    where bit 7 reads as holder 2's flag (StatusBit7.HOLDER2_AMBIENT).
 
-    Meaningless without an ambient byte, so it reads 2 then; equal frames compare equal.
+    Meaningless without an ambient byte, so it reads (2,) then; equal frames compare equal.
     """
 
     def __post_init__(self) -> None:
         if (self.charger is None) != (self.holder is None):
             raise ProtocolError("charger and holder states are one field: set both or neither")
-        if self.ambient is None:
-            object.__setattr__(self, "ambient_bit", 2)
+        if self.ambient is None or not self.ambient_bits:
+            object.__setattr__(self, "ambient_bits", (2,))
+        else:
+            object.__setattr__(self, "ambient_bits", tuple(sorted(set(self.ambient_bits))))
 
     def encode(self) -> bytes:
         flags = 0
@@ -152,7 +171,8 @@ class DeviceStatus:
             flags |= 1 << 1
             out += _encode_states(self.charger, self.holder)
         if self.ambient is not None:
-            flags |= 1 << self.ambient_bit
+            for bit in self.ambient_bits:
+                flags |= 1 << bit
             out.append(int(self.ambient.holder) | (int(self.ambient.holder2) << 2))
         for base, record in ((3, self.holder1), (8, self.holder2)):
             if record.error is not None:
@@ -170,8 +190,8 @@ class DeviceStatus:
         return struct.pack("<H", flags) + bytes(out)
 
     @classmethod
-    def decode(cls, data: bytes) -> DeviceStatus:
-        return _StatusReader(bytes(data)).read()
+    def decode(cls, data: bytes, bit7: StatusBit7 = StatusBit7.AMBIENT) -> DeviceStatus:
+        return _StatusReader(bytes(data), bit7).read()
 
 
 def _encode_states(charger: ChargerStatus, holder: HolderStatus) -> bytes:
@@ -199,8 +219,9 @@ _Flag = TypeVar("_Flag", bound=IntFlag)
 class _StatusReader:
     """Walks the frame field by field so every short read becomes a ProtocolError."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, bit7: StatusBit7) -> None:
         self.data = data
+        self.bit7 = bit7
         self.offset = 2
 
     def take(self, size: int, what: str) -> bytes:
@@ -230,7 +251,8 @@ class _StatusReader:
         flags = self.data[0] | (self.data[1] << 8)
         if flags & 0xF000:
             raise ProtocolError(f"status frame announces unknown fields 0x{flags:04X}", self.data)
-        if flags & (1 << 2) and flags & (1 << 7):
+        both = flags & (1 << 2) and flags & (1 << 7)
+        if both and self.bit7 is StatusBit7.AMBIENT:
             raise ProtocolError("ambient temperature announced twice (bits 2 and 7)", self.data)
         system_error = None
         if flags & 1:
@@ -241,8 +263,8 @@ class _StatusReader:
         if flags & (1 << 1):
             charger, holder = self.states()
         ambient = None
-        ambient_bit: Literal[2, 7] = 7 if flags & (1 << 7) else 2
-        if flags & (1 << ambient_bit):
+        ambient_bits = tuple(bit for bit in _AMBIENT_BITS if flags & (1 << bit))
+        if ambient_bits:
             ambient = self.ambient()
         holder1 = self.holder_record(flags, 3)
         holder2 = self.holder_record(flags, 8)
@@ -250,7 +272,7 @@ class _StatusReader:
             raise ProtocolError(
                 f"status frame has {len(self.data) - self.offset} bytes too many", self.data
             )
-        return DeviceStatus(system_error, charger, holder, ambient, holder1, holder2, ambient_bit)
+        return DeviceStatus(system_error, charger, holder, ambient, holder1, holder2, ambient_bits)
 
     def states(self) -> tuple[ChargerStatus, HolderStatus]:
         byte_a, byte_b = self.take(2, "charger and holder state")

@@ -20,6 +20,7 @@ from bless.backends.characteristic import GATTCharacteristicProperties as Proper
 
 from iqos.protocol import Advertisement, fragment, uuids
 from simulator.device import SimulatedDevice
+from simulator.faults import LinkFault
 from simulator.radio.control_point import ControlPoint
 
 if TYPE_CHECKING:  # dbus-fast, and so the controller, exists on Linux only
@@ -113,6 +114,7 @@ class BlessPeripheral:
         self.server.write_request_func = self._write
         self.controller = controller
         self._advertised: Advertisement | None = None
+        """What is on air; None while the device does not advertise."""
         self._bonded_peers: set[str] = set()
         self._pairable: bool | None = None
         self._tasks: set[asyncio.Task[None]] = set()
@@ -128,6 +130,7 @@ class BlessPeripheral:
         # Out of /org/bluez/, where bless puts it: bleak takes any object added
         # under /org/bluez/ for BlueZ's own, and chokes on these services.
         self.server.app.base_path = f"/org/iqoshil/simulator/{self.controller.adapter}/gatt"
+        self.server.app.StartNotify = self._on_subscription
         await self.server.add_gatt(gatt_tree(self.device))
         all_primary(self.server.app)
         await self.controller.watch()
@@ -161,11 +164,16 @@ class BlessPeripheral:
         return Advertisement(name=self.device.name, pairing_state=self.device.pairing_state)
 
     async def _advertise(self) -> None:
-        advertisement = self.advertisement()
-        if self.controller is None or advertisement == self._advertised:
+        """On air what the device advertises, or nothing once its advertising window
+        has closed."""
+        wanted = self.advertisement() if self.device.advertising else None
+        if self.controller is None or wanted == self._advertised:
             return
-        self._advertised = advertisement
-        await self.controller.advertise(advertisement)
+        self._advertised = wanted
+        if wanted is None:
+            await self.controller.stop_advertising()
+        else:
+            await self.controller.advertise(wanted)
 
     def peer_bonded(self, peer: str) -> None:
         if peer in self._bonded_peers:
@@ -247,10 +255,25 @@ class BlessPeripheral:
             characteristic.value = bytearray(piece)
             self.server.update_value(uuids.RRP_SERVICE, uuids.SCP_CONTROL_POINT)
 
+    def _on_subscription(self, _characteristic: None) -> None:
+        """bless tells of a subscription before it records which characteristic it is
+        (and without saying), so the current values follow once it has, to whatever
+        is subscribed then: where the profile's `notify_on_subscribe` asks for them."""
+        if self.device.profile.behaviour.notify_on_subscribe:
+            asyncio.get_running_loop().call_soon(self._notify_current)
+
+    def _notify_current(self) -> None:
+        if self.device.link_fault(LinkFault.DROP_NOTIFICATIONS):
+            return
+        subscribed = set(self.server.app.subscribed_characteristics)
+        for uuid in (uuids.BATTERY_INFORMATION, uuids.DEVICE_STATUS):
+            if uuid in subscribed:
+                self.server.update_value(uuids.RRP_SERVICE, uuid)
+
     def _on_device_change(self) -> None:
         if self.controller is not None:
             self._spawn(self._after_change())
-        if self.device.has_fault("drop_notifications"):
+        if self.device.link_fault(LinkFault.DROP_NOTIFICATIONS):
             return
         for uuid, value in (
             (uuids.BATTERY_INFORMATION, self.device.battery().encode()),

@@ -2,7 +2,9 @@
 
 It holds no device behaviour: reads come from the model's frames, SCP writes go
 to `simulator.scp.answer`, and the model's change listeners trigger
-notifications and new advertising data. Link faults (no answer, bad CRC,
+notifications and new advertising data (none once the model's advertising
+window has closed); where the profile's `notify_on_subscribe` asks, a
+subscription gets the current value at once. Link faults (no answer, bad CRC,
 dropped notifications, slow answers, disconnects) are applied here, since they
 are about the link, not the device.
 
@@ -26,6 +28,7 @@ from bumble.pairing import PairingConfig, PairingDelegate
 
 from iqos.protocol import Advertisement, fragment, uuids
 from simulator.device import SimulatedDevice
+from simulator.faults import LinkFault
 from simulator.radio.control_point import ControlPoint
 
 _ENCRYPTED = gatt.Characteristic.READABLE | gatt.Characteristic.READ_REQUIRES_ENCRYPTION
@@ -199,6 +202,13 @@ class BumblePeripheral:
         )
         self.radio.add_services([info, rrp])
         enforce_permissions(self.radio.gatt_server)
+        for characteristic in (self.battery, self.status):
+            characteristic.on(
+                characteristic.EVENT_SUBSCRIPTION,
+                lambda _bearer, notify, _indicate, subscribed=characteristic: self._on_subscription(
+                    subscribed, notify
+                ),
+            )
 
     # --- advertising ------------------------------------------------------------------
 
@@ -210,14 +220,17 @@ class BumblePeripheral:
         await self._advertise()
 
     async def _advertise(self) -> None:
+        """On air while the device has no link and advertises (its advertising window,
+        where the profile gives it one, is open); off otherwise."""
         advertisement = self.advertisement()
         key = (advertisement.pairing_state,)
+        wanted = self.connection is None and self.device.advertising
         if self.radio.is_advertising:
-            if key == self._advertised:
+            if wanted and key == self._advertised:
                 return
             await self.radio.stop_advertising()
         self._advertised = key
-        if self.connection is not None:
+        if not wanted:
             return
         interval = self.device.profile.advertising_interval_ms
         await self.radio.start_advertising(
@@ -284,7 +297,7 @@ class BumblePeripheral:
         connection = self.connection
         if connection is None or not connection.is_encrypted:
             return
-        if self.device.has_fault("drop_notifications"):
+        if self.device.link_fault(LinkFault.DROP_NOTIFICATIONS):
             return
         with contextlib.suppress(Exception):
             await self.radio.notify_subscriber(
@@ -293,6 +306,22 @@ class BumblePeripheral:
             await self.radio.notify_subscriber(
                 connection, self.status, self.device.status().encode()
             )
+
+    def _on_subscription(self, characteristic: gatt.Characteristic[bytes], notify: bool) -> None:
+        """The current value at once, where the profile's `notify_on_subscribe` asks
+        for it; it follows the configuration write's response."""
+        if notify and self.device.profile.behaviour.notify_on_subscribe:
+            self._spawn(self._notify_current(characteristic))
+
+    async def _notify_current(self, characteristic: gatt.Characteristic[bytes]) -> None:
+        connection = self.connection
+        if connection is None or not connection.is_encrypted:
+            return
+        if self.device.link_fault(LinkFault.DROP_NOTIFICATIONS):
+            return
+        value = self.device.battery() if characteristic is self.battery else self.device.status()
+        with contextlib.suppress(Exception):
+            await self.radio.notify_subscriber(connection, characteristic, value.encode())
 
     # --- SCP --------------------------------------------------------------------------
 

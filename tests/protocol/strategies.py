@@ -83,14 +83,14 @@ states = optional(
     )
 )
 status_frames = st.builds(
-    lambda system_error, pair, ambient, holder1, holder2, ambient_bit: DeviceStatus(
+    lambda system_error, pair, ambient, holder1, holder2, ambient_bits: DeviceStatus(
         charger_system_error=system_error,
         charger=pair[0] if pair else None,
         holder=pair[1] if pair else None,
         ambient=ambient,
         holder1=holder1,
         holder2=holder2,
-        ambient_bit=ambient_bit,
+        ambient_bits=ambient_bits,
     ),
     optional(st.integers(0, 15).map(ChargerSystemError)),
     states,
@@ -99,8 +99,9 @@ status_frames = st.builds(
     ),
     holder_records,
     holder_records,
-    st.sampled_from([2, 7]),
+    st.sampled_from([(2,), (7,)]),
 )
+"""Status frames every reading of flag bit 7 decodes (one ambient flag)."""
 
 firmware_versions = st.builds(FirmwareVersion, u8, u8, u8, u8)
 vibration_settings = st.builds(

@@ -180,7 +180,7 @@ def test_status_example() -> None:
 def test_ambient_in_bit_7_builds_round_trips() -> None:
     wire = frame("80 00 06")
     status = DeviceStatus.decode(wire)
-    assert status.ambient_bit == 7
+    assert status.ambient_bits == (7,)
     assert status.encode() == wire
 
 

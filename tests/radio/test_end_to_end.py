@@ -198,9 +198,10 @@ def test_clock_and_usage_counters() -> None:
         assert await client.clock() == moment
         await device.hands.act("remove_holder")
         await device.hands.act("start_heating")
+        await device.hands.act("puff", count=3)
         await device.hands.pass_time(6 * 60)
-        (sessions,) = await client.usage_counters()
-        assert sessions.tag == 0x8E and sessions.value == 1
+        counters = await client.usage_counters()
+        assert (counters.puffs, counters.days_used) == (3, 1)  # 0x8E counts puffs by default
         multi = await target.provide(model_named("IQOS 3 Multi"))
         with pytest.raises(NotSupported, match="not supported by IQOS 3 Multi"):
             await IqosClient(multi.address, multi.model, **OPTIONS).usage_counters()

@@ -114,15 +114,23 @@ async def test_protected_values_refuse_subscriptions_and_writes_until_paired(
     target: VirtualTarget,
 ) -> None:
     """A subscription would deliver what a read refuses, so its configuration
-    descriptor (CCCD) needs the same security as the value."""
+    descriptor (CCCD) needs the same security as the value. The backend pairs on
+    that refusal, as BlueZ does (issue 15); with pairing refused, the refusal is
+    what the subscription gets."""
     dut = await target.provide(model_named("IQOS 3 DUO"))
     raw = await connect(dut)
+    await dut.hands.inject("refuse_pairing")
     for uuid in PROTECTED_NOTIFICATIONS:
         code = await refused(raw.start_notify(uuid, lambda _c, _d: None))
         assert code == Code.INSUFFICIENT_ENCRYPTION, uuid
     assert await refused(raw.write_gatt_char(uuids.SCP_CONTROL_POINT, b"\x00", True)) == (
         Code.INSUFFICIENT_ENCRYPTION
     )
+    await dut.hands.clear("refuse_pairing")
+    # On a new link: bumble's SMP never completes a pairing on a link whose last
+    # pairing the peer refused (the SMP session ends after the DHKey check).
+    await raw.disconnect()
+    raw = await connect(dut)
     await raw.pair()
     notified = asyncio.Event()
     for uuid in PROTECTED_NOTIFICATIONS:
