@@ -409,7 +409,8 @@ class IqosClient:
         )
 
     async def reset(self) -> None:
-        """The app's reset: the device clears errors and bonds, then drops the link."""
+        """The app's reset: the device clears errors and bonds; the app lets go of the link,
+        since the bond it was encrypted with is gone."""
         model = self._require(Capability.APP_RESET)
         assert model.reset is not None
         await self.request(model.reset.frame())
