@@ -33,7 +33,7 @@ Feature: What the app tells the user
       | IQOS 3 DUO    |
       | IQOS 3 Multi  |
 
-  @needs:physical_actions
+  @needs:physical_actions @needs:notification_bursts
   Scenario Outline: The app is told that a heating session of an <model> reached the puff limit
     Given an <model> paired with the app
     And the app listens for notifications

@@ -120,7 +120,9 @@ class OperatedTarget(Target):
 
 class HardwareTarget(OperatedTarget):
     name = "hardware"
-    abilities = frozenset({Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY})
+    abilities = frozenset(
+        {Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY, Ability.NOTIFICATION_BURSTS}
+    )
 
     def __init__(
         self,

@@ -107,7 +107,9 @@ class PlaceHands(OperatorHands):
 
 class LabgridTarget(OperatedTarget):
     name = "labgrid"
-    abilities = frozenset({Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY})
+    abilities = frozenset(
+        {Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY, Ability.NOTIFICATION_BURSTS}
+    )
     limits = {  # noqa: RUF012  # read-only
         Ability.SEVERAL_DEVICES.value: "a place holds one device behind an adapter of its "
         "own, and the app's radio is on one adapter at a time",

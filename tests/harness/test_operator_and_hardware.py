@@ -170,7 +170,11 @@ def test_the_rehearsal_bench_names_the_simulated_devices(tmp_path: Path) -> None
     assert written["devices"] == [
         {"name": "IQOS 3 DUO 0000", "model": "iqos-3-duo", "address": "00:AA:01:00:00:00"}
     ]
-    assert set(written["cannot"]) == {"stale_bond_recovery", "several_devices"}
+    assert set(written["cannot"]) == {
+        "stale_bond_recovery",
+        "several_devices",
+        "notification_bursts",
+    }
     path = tmp_path / "bench.yaml"
     path.write_text(yaml.safe_dump(written))
     assert load_bench(path).allowed_addresses == {"00:AA:01:00:00:00"}
