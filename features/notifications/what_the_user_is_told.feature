@@ -1,4 +1,4 @@
-@notifications
+@notifications @needs:notification_scenarios
 Feature: What the app tells the user
   The app hears from a paired device when something the user cares about
   happens: a heating session ends, and why; the holder runs out. A problem the
@@ -33,7 +33,7 @@ Feature: What the app tells the user
       | IQOS 3 DUO    |
       | IQOS 3 Multi  |
 
-  @needs:physical_actions @needs:notification_bursts
+  @needs:physical_actions
   Scenario Outline: The app is told that a heating session of an <model> reached the puff limit
     Given an <model> paired with the app
     And the app listens for notifications

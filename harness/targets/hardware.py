@@ -121,7 +121,7 @@ class OperatedTarget(Target):
 class HardwareTarget(OperatedTarget):
     name = "hardware"
     abilities = frozenset(
-        {Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY, Ability.NOTIFICATION_BURSTS}
+        {Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY, Ability.NOTIFICATION_SCENARIOS}
     )
 
     def __init__(

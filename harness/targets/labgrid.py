@@ -108,7 +108,7 @@ class PlaceHands(OperatorHands):
 class LabgridTarget(OperatedTarget):
     name = "labgrid"
     abilities = frozenset(
-        {Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY, Ability.NOTIFICATION_BURSTS}
+        {Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY, Ability.NOTIFICATION_SCENARIOS}
     )
     limits = {  # noqa: RUF012  # read-only
         Ability.SEVERAL_DEVICES.value: "a place holds one device behind an adapter of its "

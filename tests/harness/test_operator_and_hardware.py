@@ -173,7 +173,7 @@ def test_the_rehearsal_bench_names_the_simulated_devices(tmp_path: Path) -> None
     assert set(written["cannot"]) == {
         "stale_bond_recovery",
         "several_devices",
-        "notification_bursts",
+        "notification_scenarios",
     }
     path = tmp_path / "bench.yaml"
     path.write_text(yaml.safe_dump(written))
