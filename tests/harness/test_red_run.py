@@ -253,7 +253,10 @@ def test_ctrl_c_still_leaves_a_report_that_says_the_run_stopped_early(project: P
     os.killpg(job.pid, signal.SIGINT)
     output = seen + job.communicate(timeout=JOB_TIMEOUT)[0]
 
-    assert job.returncode == 2, output
+    # pytest's own status after Ctrl-C is 2, unless the interrupt lands where pytest
+    # then fails to format it (a traceback entry with no line number: it exits 1).
+    # Either way the job passes pytest's status on, and it is not success.
+    assert job.returncode in (1, 2), output
     assert re.search(r"features: \d+ passed, .*, \d+ not run \(the run stopped early\)", output)
     assert (project / "reports" / "html" / "index.html").exists(), output
     results_folder = project / "reports" / "allure-results"
