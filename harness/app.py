@@ -318,6 +318,16 @@ class App:
         return found
 
     @observation
+    def notifications_heard(self) -> Heard:
+        """What the device notified since the app began to listen; a scenario that never
+        listened is told how to."""
+        heard = self.heard.get(self.device.address)
+        assert heard is not None, (
+            "the app does not listen: start with 'the app listens for notifications'"
+        )
+        return heard
+
+    @observation
     def last_session(self) -> LastSession | None:
         return self.status().holder1.last_session
 

@@ -405,7 +405,7 @@ class IqosClient:
             serial=serial,
             battery=battery,
             status=status,
-            findings=findings(status, battery, holders),
+            findings=findings(status, holders),
         )
 
     async def reset(self) -> None:

@@ -315,7 +315,9 @@ def _name(flag: Any) -> str:
     return str(flag.name).lower()
 
 
-def findings(status: DeviceStatus, battery: BatteryInformation, holders: int) -> list[Finding]:
+def findings(status: DeviceStatus, holders: int) -> list[Finding]:
+    """Everything a status says is wrong or worth knowing; the battery levels are the
+    report's own lines, not findings."""
     charger_errors = status.charger_system_error
     out = [
         kind.found()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, then, when
 
 from harness.app import App
+from scenarios.parameters import TYPES
 
 
 @when("the app reads the diagnostics")
@@ -22,7 +23,7 @@ def healthy(app: App) -> None:
     )
 
 
-@then(parsers.parse('the diagnostics report "{finding}"'))
+@then(parsers.parse('the diagnostics report "{finding:Finding}"', extra_types=TYPES))
 def reports(app: App, finding: str) -> None:
     """A finding with this code is in the report (codes: see docs/diagnostics.md)."""
     report = app.last_diagnostics(refresh=True)
@@ -30,7 +31,7 @@ def reports(app: App, finding: str) -> None:
     assert finding in codes, f"{app.device.label}: no {finding!r}; the report has {codes}"
 
 
-@then(parsers.parse('the finding "{finding}" has severity "{severity}"'))
+@then(parsers.parse('the finding "{finding:Finding}" has severity "{severity}"', extra_types=TYPES))
 def severity(app: App, finding: str, severity: str) -> None:
     found = app.finding(finding)
     assert found.severity.value == severity, (

@@ -1,8 +1,9 @@
 @notifications @needs:notification_scenarios
 Feature: What the app tells the user
   The app hears from a paired device when something the user cares about
-  happens: a heating session ends, and why; the holder runs out. A problem the
-  diagnostics found goes away from the report once its cause is gone.
+  happens: something goes wrong; a heating session ends, and why; the holder
+  runs out. A problem the diagnostics found goes away from the report once its
+  cause is gone.
 
   @needs:physical_actions @needs:simulated_time
   Scenario Outline: The app is told that a heating session of an <model> ran its full profile
@@ -72,6 +73,24 @@ Feature: What the app tells the user
       | model         |
       | IQOS 2.4 Plus |
       | IQOS 3 DUO    |
+
+  @diagnostics @needs:fault_injection
+  Scenario Outline: The app is told at once that an <model> has <finding>
+    Given an <model> paired with the app
+    And the app listens for notifications
+    When the device has the fault "<fault>"
+    Then the app is notified of "<finding>"
+
+    Examples: every model
+      | model         | fault                           | finding                         |
+      | IQOS 2.4 Plus | ambient_too_hot                 | ambient_too_hot                 |
+      | IQOS 3 DUO    | charger_error_self_test_failure | charger_error_self_test_failure |
+      | IQOS 3 Multi  | ambient_too_hot                 | ambient_too_hot                 |
+
+    Examples: models with a holder
+      | model         | fault           | finding         |
+      | IQOS 2.4 Plus | holder_defect   | holder_defect   |
+      | IQOS 3 DUO    | cleaning_needed | cleaning_needed |
 
   @diagnostics @needs:fault_injection
   Scenario Outline: The diagnostics of an <model> stop reporting <finding> once it is cleared

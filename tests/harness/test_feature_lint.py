@@ -21,6 +21,7 @@ CATALOG = [
     definition("when", "the app scans for devices"),
     definition("then", "the device is offered for pairing"),
     definition("then", "the device vibrates"),
+    definition("then", 'the diagnostics no longer report "{finding:Finding}"'),
     definition("then", "nobody uses this"),
 ]
 
@@ -126,6 +127,21 @@ def test_a_mistyped_model_in_a_step_is_reported_at_the_step(tmp_path: Path) -> N
     (problem,) = lint([path], CATALOG).problems
     assert problem.line == 3
     assert problem.message.startswith("unknown model 'IQOS 3 Mutli' (did you mean 'IQOS 3 Multi'?)")
+
+
+def test_a_mistyped_finding_is_reported_not_taken_as_absent(tmp_path: Path) -> None:
+    """A finding no diagnostics can report would make "no longer report" pass forever."""
+    path = write(
+        tmp_path,
+        "Feature: F\n  Scenario: S\n    Given an IQOS 3 DUO paired with the app\n"
+        '    Then the diagnostics no longer report "Holder_defekt"\n',
+    )
+    (problem,) = lint([path], CATALOG).problems
+    assert problem.line == 4
+    assert problem.message == (
+        "unknown finding 'Holder_defekt' (did you mean 'holder_defect'?); "
+        "the codes are listed in docs/diagnostics.md"
+    )
 
 
 def test_lint_goes_on_after_a_broken_file(tmp_path: Path) -> None:
