@@ -72,6 +72,9 @@ class App:
         self.heard: dict[str, Heard] = {}
         self.names: dict[str, DeviceUnderTest] = {}
         """Devices by the name a scenario's table gave them."""
+        self.selected: DeviceUnderTest | None = None
+        """The device "the device" means: the one the user selected in the app, else the
+        newest one."""
         self._listeners: list[asyncio.Task[None]] = []
         self.failed = False
 
@@ -84,7 +87,11 @@ class App:
     def device(self) -> DeviceUnderTest:
         if not self.devices:
             raise AssertionError("no device yet: start the scenario with 'Given an <model> ...'")
-        return self.devices[-1]
+        return self.selected or self.devices[-1]
+
+    def select(self, device: DeviceUnderTest) -> None:
+        """The app's device list: later steps about "the device" mean this one."""
+        self.selected = device
 
     @observation
     def named(self, name: str) -> DeviceUnderTest:
@@ -125,6 +132,7 @@ class App:
             self.target.provide(model, pairing_mode=pairing_mode), self.target.patience
         )
         self.devices.append(device)
+        self.selected = None
         self.evidence.watch(device)
         self.run(self.evidence.snapshot_before(device))
         return device

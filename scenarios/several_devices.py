@@ -2,6 +2,8 @@
 
 A device is named by its model ("the IQOS 3 DUO"), when the scenario has one of
 that model, or by the name its table row gave it, in quotes ("Anna's DUO").
+Selecting a device in the app makes every later step about "the device" act on
+it or look at it, so each one-device step also works among several.
 The name is looked up when the step runs; a model name is checked at once, so
 `iqos-hil lint` reports a typo with the names it could have been.
 """
@@ -45,6 +47,14 @@ def several_paired(app: App, datatable: list[list[str]]) -> None:
             assert row[name_column] not in app.names, f"two devices named {row[name_column]!r}"
             app.names[row[name_column]] = device
         app.pair(device)
+
+
+@given(parsers.parse("the user selects {device:Device} in the app", extra_types=NAMED))
+@when(parsers.parse("the user selects {device:Device} in the app", extra_types=NAMED))
+def select(app: App, device: str) -> None:
+    """As in the app's list of devices: the steps that follow about "the device" (read
+    its diagnostics, reset it, give it a fault) are about this one."""
+    app.select(app.named(device))
 
 
 @when(parsers.parse("the user unpairs {device:Device}", extra_types=NAMED))
