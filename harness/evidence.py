@@ -15,7 +15,7 @@ from typing import Any
 import allure
 
 from harness.targets.base import DeviceUnderTest
-from iqos.transcript import Transcript
+from iqos.protocol.transcript import Transcript
 
 
 @dataclass

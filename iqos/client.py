@@ -57,6 +57,7 @@ from iqos.protocol.registers import (
     write_request,
 )
 from iqos.protocol.status import StatusBit7
+from iqos.protocol.transcript import Direction, Transcript, characteristic_name
 from iqos.protocol.uuids import (
     BATTERY_INFORMATION,
     DEVICE_STATUS,
@@ -65,7 +66,6 @@ from iqos.protocol.uuids import (
 )
 from iqos.redact import mask_serial
 from iqos.scp_channel import DEFAULT_TIMEOUT, ScpChannel
-from iqos.transcript import Direction, Transcript, characteristic_name
 
 CONNECT_ATTEMPTS = 3
 BLUEZ_RACE_RETRIES = 5

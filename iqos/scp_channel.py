@@ -23,8 +23,8 @@ from iqos.protocol import (
     fragment,
 )
 from iqos.protocol.scp import is_answer_to
+from iqos.protocol.transcript import Direction, Transcript
 from iqos.protocol.uuids import SCP_CONTROL_POINT
-from iqos.transcript import Direction, Transcript
 
 DEFAULT_TIMEOUT = 10.0
 

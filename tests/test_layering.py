@@ -1,5 +1,6 @@
 """The arrows point down (../shared/design.md): nothing in `simulator` or `iqos` imports
-`harness`, and the client stack does not know the simulator. Read from the source,
+`harness`, the client stack does not know the simulator, and the two share only
+`iqos.protocol`. Read from the source,
 every import statement, also those inside functions and under TYPE_CHECKING."""
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ def test_nothing_below_the_harness_imports_it(package: str) -> None:
 
 def test_the_client_stack_does_not_know_the_simulator() -> None:
     assert imports_of("iqos", "simulator") == []
+
+
+def test_the_simulator_shares_only_the_protocol_with_the_client() -> None:
+    """`iqos.protocol` has no I/O; the rest of `iqos` is the client the simulator serves."""
+    shared = [
+        found
+        for found in imports_of("simulator", "iqos")
+        if not found.endswith(("imports iqos.protocol",)) and " imports iqos.protocol." not in found
+    ]
+    assert shared == []
 
 
 def test_the_check_sees_imports_anywhere_in_a_module() -> None:

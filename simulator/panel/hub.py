@@ -17,7 +17,7 @@ from typing import Any
 
 from bumble.device import Device
 
-from iqos.transcript import Direction, Entry
+from iqos.protocol.transcript import Direction, Entry
 from simulator.control import Control
 from simulator.device import SimulatedDevice
 from simulator.panel.traffic import GattTap, name_of

@@ -23,7 +23,7 @@ from bumble.device import Device
 from bumble.snoop import Snooper
 
 from iqos.protocol import uuids
-from iqos.transcript import Direction, Entry, Transcript, characteristic_name
+from iqos.protocol.transcript import Direction, Entry, Transcript, characteristic_name
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from iqos.protocol.transcript import KEPT_ENTRIES, Direction, Transcript
 from iqos.protocol.uuids import BATTERY_INFORMATION
-from iqos.transcript import KEPT_ENTRIES, Direction, Transcript
 
 
 def test_the_transcript_keeps_the_latest_entries_and_says_how_many_it_dropped() -> None:

@@ -22,7 +22,7 @@ from harness.targets.bluez import CLIENT_ADAPTER, DEVICE_ADAPTERS
 from harness.targets.registry import TargetOptions, build
 from harness.targets.virtual import ANSWER_TIMEOUT
 from harness.virtual_time import VirtualTimeLoop
-from iqos.transcript import Transcript
+from iqos.protocol.transcript import Transcript
 
 ROOT = Path(__file__).resolve().parents[2]
 

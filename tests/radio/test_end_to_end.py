@@ -2,7 +2,6 @@
 and SMP through bumble, driven through bleak's public API."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,31 +18,9 @@ from iqos.errors import BadAnswer, Disconnected, NotSupported, OperationTimeout,
 from iqos.models import model_named
 from iqos.protocol import BatteryInformation, Node, PairingState, ShortFrame
 from iqos.protocol.registers import Register
+from iqos.protocol.transcript import Transcript
 from iqos.protocol.uuids import BATTERY_INFORMATION, RRP_SERVICE, SCP_CONTROL_POINT
-from iqos.transcript import Transcript
-from simulator.device import SimulatedDevice
-
-OPTIONS: dict[str, Any] = {
-    "client_backend": BumbleClient,
-    "scanner_backend": BumbleScanner,
-    "timeout": 1.0,
-}
-
-
-def on_radio(test: Callable[[VirtualTarget], Awaitable[None]]) -> None:
-    async def run() -> None:
-        target = VirtualTarget()
-        await target.start()
-        try:
-            await asyncio.wait_for(test(target), 30)
-        finally:
-            await target.stop()
-
-    asyncio.run(run())
-
-
-def simulated(target: VirtualTarget) -> SimulatedDevice:
-    return target._peripherals[-1].device
+from tests.virtual_radio import OPTIONS, on_radio, simulated
 
 
 @pytest.mark.parametrize("model", ["IQOS 2.4 Plus", "IQOS 3 DUO", "IQOS 3 Multi"])
