@@ -1,8 +1,12 @@
 """Benchmark of the virtual radio and the bleak backend over bumble.
 
     .venv/bin/python bench/radio_bench.py [DEVICES=1000] [--rounds 200] [--stock-devices 100]
+        [--only latency|advertisers|stock] [--profile FILE]
 
-Prints a table and writes bench/results/radio.json. What it measures, and how:
+Prints a table and writes bench/results/radio.json (with `--only`, that part of it,
+the others kept as they were). `--profile FILE` profiles 3 s more of one scanner
+listening with cProfile, after the measurement, and writes the statistics to
+FILE. What it measures, and how:
 
 * Latency of read, write (with response), notify and pair through the bleak
   backend, as a ratio to the same operation on a raw bumble central in the same
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import platform
@@ -243,7 +248,7 @@ def summary(samples: dict[str, list[float]]) -> dict[str, float]:
 # --- many advertisers ------------------------------------------------------------------
 
 
-async def advertisers(count: int) -> dict[str, float]:
+async def advertisers(count: int, profile: Path | None = None) -> dict[str, float]:
     link = VirtualLink()
     radio = use_link(link)
     assert radio is not None
@@ -267,6 +272,13 @@ async def advertisers(count: int) -> dict[str, float]:
     central = await radio.central()
     await central.start_scanning(active=False, filter_duplicates=True)
     listening = await cpu_share(3.0)
+    if profile is not None:
+        # A window of its own: under the profiler the same work takes twice the CPU.
+        profiler = cProfile.Profile()
+        profiler.enable()
+        await asyncio.sleep(3.0)
+        profiler.disable()
+        profiler.dump_stats(profile)
     await central.stop_scanning()
 
     wanted = {d.random_address.to_string(False) for d in devices}
@@ -313,35 +325,53 @@ async def stock_idle(count: int) -> dict[str, float]:
     return {"devices": count, "idle_cpu_percent": await cpu_share(3.0) * 100}
 
 
-async def main(count: int, rounds: int, stock_count: int) -> dict[str, Any]:
-    return {
+PARTS = ("latency", "advertisers", "stock")
+
+
+async def main(
+    count: int, rounds: int, stock_count: int, parts: tuple[str, ...], profile: Path | None
+) -> dict[str, Any]:
+    results: dict[str, Any] = {
         "machine": {
             "python": platform.python_version(),
             "architecture": platform.machine(),
             "cpus": os.cpu_count(),
+            "load_average_before": [round(value, 2) for value in os.getloadavg()],
         },
-        "latency": await latency(rounds),
-        "advertisers": await advertisers(count),
-        "stock_bumble": await stock_idle(stock_count),
     }
+    if "latency" in parts:
+        results["latency"] = await latency(rounds)
+    if "advertisers" in parts:
+        results["advertisers"] = await advertisers(count, profile)
+    if "stock" in parts:
+        results["stock_bumble"] = await stock_idle(stock_count)
+    return results
 
 
 def print_table(results: dict[str, Any]) -> None:
-    print(f"{'operation':<10}{'bleak ms':>10}{'bumble ms':>11}{'ratio':>8}")
-    for name, row in results["latency"].items():
-        print(f"{name:<10}{row['bleak_ms']:>10.3f}{row['bumble_ms']:>11.3f}{row['ratio']:>8.2f}")
-    adv = results["advertisers"]
-    print()
+    if "latency" in results:
+        print(f"{'operation':<10}{'bleak ms':>10}{'bumble ms':>11}{'ratio':>8}")
+        for name, row in results["latency"].items():
+            print(
+                f"{name:<10}{row['bleak_ms']:>10.3f}{row['bumble_ms']:>11.3f}{row['ratio']:>8.2f}"
+            )
+        print()
+    if "advertisers" in results:
+        print_advertisers(results["advertisers"])
+    if "stock_bumble" in results:
+        stock = results["stock_bumble"]
+        print(
+            f"stock bumble, {stock['devices']} advertisers, nobody listening: "
+            f"{stock['idle_cpu_percent']:.1f} % of one core"
+        )
+
+
+def print_advertisers(adv: dict[str, float]) -> None:
     print(f"{adv['devices']} advertisers at {INTERVAL_MS} ms")
     print(f"  memory per device      {adv['memory_per_device_kib']:8.1f} KiB")
     print(f"  CPU, nobody listening  {adv['idle_cpu_percent']:8.1f} % of one core")
     print(f"  CPU, one scanner       {adv['listening_cpu_percent']:8.1f} % of one core")
     print(f"  active scan finds all  {adv['scan_all_seconds']:8.2f} s")
-    stock = results["stock_bumble"]
-    print(
-        f"stock bumble, {stock['devices']} advertisers, nobody listening: "
-        f"{stock['idle_cpu_percent']:.1f} % of one core"
-    )
 
 
 if __name__ == "__main__":
@@ -349,9 +379,15 @@ if __name__ == "__main__":
     parser.add_argument("devices", type=int, nargs="?", default=1000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--stock-devices", type=int, default=100)
+    parser.add_argument("--only", choices=PARTS, help="measure this part only")
+    parser.add_argument("--profile", type=Path, help="cProfile the one-scanner measurement")
     args = parser.parse_args()
-    outcome = asyncio.run(main(args.devices, args.rounds, args.stock_devices))
+    parts = (args.only,) if args.only else PARTS
+    if args.profile is not None and "advertisers" not in parts:
+        parser.error("--profile: only the advertisers part is profiled")
+    outcome = asyncio.run(main(args.devices, args.rounds, args.stock_devices, parts, args.profile))
     print_table(outcome)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(outcome, indent=2) + "\n")
+    kept = json.loads(RESULTS.read_text()) if args.only and RESULTS.exists() else {}
+    RESULTS.write_text(json.dumps({**kept, **outcome}, indent=2) + "\n")
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")

@@ -62,7 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "--timeout",
             type=float,
             default=GuestConfig.timeout,
-            help="seconds for the whole boot, job included",
+            help="overall cap in seconds for the whole boot, job included; a pytest job "
+            "that stops finishing scenarios is stopped sooner (docs/bluez-lane.md, Progress)",
+        )
+        sub.add_argument(
+            "--stall-floor",
+            type=float,
+            default=GuestConfig.stall_floor,
+            help="seconds without a finished scenario after which a pytest job is stopped, "
+            "at the least (times the guest's slowness; more after slow scenarios)",
         )
         sub.add_argument("--memory", type=int, default=GuestConfig.memory_mb, help="guest MiB")
         sub.add_argument(
@@ -105,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory_mb=args.memory,
         cpus=args.cpus if args.cpus is not None else vcpus_for(guests),
         timeout=args.timeout,
+        stall_floor=args.stall_floor,
         controllers=args.controllers,
         clients=args.clients,
         bluetoothd_debug=args.bluetoothd_debug,

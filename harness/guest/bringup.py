@@ -13,10 +13,11 @@ guest lives.
 
     python -m harness.guest.bringup --results DIR [--controllers 2] [--clients 1] [--timeout 180]
 
-Writes DIR/ready.json (guest uptimes of each step) and DIR/guest.env (the
-adapter names for the job: the last CLIENTS are the client's, the others the
-simulated devices'), both only once ready; exits non-zero with the reason
-otherwise.
+Writes DIR/ready.json (guest uptimes of each step, and the guest's measured
+slowness) and DIR/guest.env (the adapter names for the job: the last CLIENTS
+are the client's, the others the simulated devices'; and the slowness its
+deadlines are multiplied by, `harness.guest.speed`), both only once ready;
+exits non-zero with the reason otherwise.
 """
 
 import argparse
@@ -33,6 +34,7 @@ from typing import Any
 from dbus_fast import Message, MessageType, Variant
 from dbus_fast.aio import MessageBus
 
+from harness.guest.speed import SLOWNESS, calibrate, slowness_of
 from simulator.radio.bluez_bus import BluezError, call, system_bus
 from simulator.radio.bluez_objects import JustWorksAgent
 
@@ -81,14 +83,15 @@ def adapters_from_objects(objects: dict[str, dict[str, dict[str, Variant]]]) -> 
     return sorted(found, key=lambda adapter: int(adapter.name.removeprefix("hci")))
 
 
-def guest_env(adapters: list[Adapter], clients: int = 1) -> str:
+def guest_env(adapters: list[Adapter], clients: int = 1, slowness: float = 1.0) -> str:
     """Shell exports naming the adapters as the bluez target reads them: the last
     `clients` are the client's (one per pytest worker), each other one serves one
-    simulated device."""
+    simulated device; and the factor of the job's deadlines."""
     devices, client = adapters[:-clients], adapters[-clients:]
     lines = {
         "IQOS_BLUEZ_DEVICE_ADAPTERS": ",".join(adapter.name for adapter in devices),
         "IQOS_BLUEZ_CLIENT_ADAPTER": ",".join(adapter.name for adapter in client),
+        SLOWNESS: f"{slowness:g}",
     }
     return "".join(f"export {key}={value}\n" for key, value in lines.items())
 
@@ -243,14 +246,20 @@ async def bring_up(results: Path, controllers: int, clients: int, timeout: float
             flush=True,
         )
         return 2
+    # Now, with the controllers powered and the job not started, the guest is idle:
+    # what slows the workload is the host.
+    calibration = calibrate()
+    slowness = slowness_of(calibration)
     ready = {
         "times": state.times,
         "attempts": attempt,
         "adapters": [{"name": a.name, "address": a.address} for a in powered],
+        "calibration_seconds": round(calibration, 4),
+        "slowness": slowness,
     }
     write_atomically(results / "ready.json", json.dumps(ready, indent=2) + "\n")
     await state.unwatch()
-    write_atomically(results / "guest.env", guest_env(powered, clients))
+    write_atomically(results / "guest.env", guest_env(powered, clients, slowness))
     print(f"bringup: ready {json.dumps(ready)}", flush=True)
     stop = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stop.set)

@@ -8,7 +8,9 @@ its exit code, output, btmon capture and the daemons' logs come back in it.
 
 The serial console is read here line by line and stamped with host time, so
 the markers that stage 1 and 2 print (`iqos-guest: NAME UPTIME`) give both the
-guest's own clock and the wall clock a user waits on.
+guest's own clock and the wall clock a user waits on; the job's pytest prints
+its scenarios there too, and `harness.guest.watch` turns them into progress
+lines and the no-progress deadline.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from harness.guest.host import (
     Kernel,
@@ -36,6 +38,7 @@ from harness.guest.host import (
     stderr_log,
 )
 from harness.guest.initramfs import build_initramfs
+from harness.guest.watch import Deadlines, Watch, ask_for_stacks, stop_stalled
 from harness.targets.btmon import btsnoop, records
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +56,8 @@ SETUP_FAILED = 125
 #: and its caches) would point at places the read-only guest cannot write.
 PASSED_PREFIXES = ("IQOS_", "PYTHON", "PYTEST_", "LC_")
 PASSED_NAMES = ("PATH", "LANG", "TERM", "TZ", "CI", "VIRTUAL_ENV", "NO_COLOR", "FORCE_COLOR")
+#: Loaded into every pytest of a job: scenario progress on the console, stacks on request.
+PROGRESS_PLUGIN = "-p harness.guest.pytest_progress"
 
 
 @dataclass(frozen=True)
@@ -62,8 +67,12 @@ class GuestConfig:
     memory_mb: int = 256
     #: vCPUs; see `vcpus_for` for how many guests side by side may have.
     cpus: int = 2
-    #: Whole boot, job included; past it QEMU is killed.
-    timeout: float = 900.0
+    #: Whole boot, job included, however it progresses; past it QEMU is killed. A
+    #: stalled job is stopped long before, by the no-progress deadline (`Deadlines`).
+    timeout: float = Deadlines.cap
+    #: No scenario finished for this long (times the guest's slowness, at the least)
+    #: and the job is stopped: `harness.guest.watch`.
+    stall_floor: float = Deadlines.floor
     #: From bring-up's start until both controllers are Powered.
     ready_timeout: float = 180.0
     #: Linked LE controllers: the last is the client's, the others one simulated device each.
@@ -132,6 +141,7 @@ def job_environment(host: Mapping[str, str], results: Path) -> dict[str, str]:
         if name in PASSED_NAMES or name.startswith(PASSED_PREFIXES)
     }
     env.update(HOME="/tmp/home", IQOS_HIL_IN_GUEST="1", IQOS_GUEST_RESULTS=str(results))
+    env["PYTEST_ADDOPTS"] = f"{env.get('PYTEST_ADDOPTS', '')} {PROGRESS_PLUGIN}".strip()
     return env
 
 
@@ -182,9 +192,57 @@ class Boot:
     results: Path
     returncode: int | None
     wall: float
-    timed_out: bool
+    #: Why the host stopped the guest (no progress, or the overall cap), if it did.
+    stopped: str | None = None
     markers: dict[str, Marker] = field(default_factory=dict)
     fatal: list[str] = field(default_factory=list)
+    watch: Watch | None = None
+
+
+def read_console(
+    lines: Iterable[bytes],
+    clock: Callable[[], float],
+    console: TextIO,
+    outcome: Boot,
+    watch: Watch,
+) -> None:
+    """Stamp each console line with host seconds into console.log, and hand it to
+    the markers and to the watch."""
+    for raw in lines:
+        elapsed = clock()
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        console.write(f"[{elapsed:9.3f}] {line}\n")
+        marker = parse_marker(line)
+        if marker is not None:
+            outcome.markers.setdefault(marker[0], Marker(elapsed, marker[1]))
+        elif MARKER + "FATAL" in line:
+            outcome.fatal.append(line.partition(MARKER + "FATAL ")[2])
+        else:
+            watch.feed(elapsed, line)
+
+
+def guard(
+    watch: Watch,
+    clock: Callable[[], float],
+    ask: Callable[[], None],
+    kill: Callable[[], None],
+    done: threading.Event,
+    outcome: Boot,
+    tick: float = 1.0,
+) -> None:
+    """Until `done`, check the watch's deadlines every `tick`; on expiry, get the
+    stacks, kill the guest and keep the problem line in `outcome.stopped`."""
+    while not done.wait(tick):
+        problem = watch.expired(clock())
+        if problem is not None:
+            outcome.stopped = stop_stalled(watch, problem, ask, kill)
+            return
+
+
+def progress_log(line: str) -> None:
+    """A line per scenario, named by its shard if there are several, on stderr as it
+    happens."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def new_results_dir(parent: Path = RESULTS_PARENT) -> Path:
@@ -202,8 +260,10 @@ def boot(
     config: GuestConfig,
     cwd: Path,
     environ: Mapping[str, str],
+    label: str = "",
 ) -> Boot:
-    """Run the job in a fresh guest; block until the guest powers off or times out."""
+    """Run the job in a fresh guest; block until the guest powers off or is stopped
+    (no progress, or the overall cap: `harness.guest.watch`)."""
     (results / "job.sh").write_text(job_script(argv, cwd, job_environment(environ, results)))
     (results / "guest.conf").write_text(guest_conf(config, kernel))
     command = qemu_argv(kernel, initrd, results, config)
@@ -212,24 +272,26 @@ def boot(
     process = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
-    watchdog = threading.Timer(config.timeout, process.kill)
+    watch = Watch(label, Deadlines(floor=config.stall_floor, cap=config.timeout), log=progress_log)
+    outcome = Boot(results, None, 0.0, watch=watch)
+
+    def clock() -> float:
+        return time.monotonic() - started
+
+    finished = threading.Event()
+    watchdog = threading.Thread(
+        target=guard,
+        args=(watch, clock, ask_for_stacks(results), process.kill, finished, outcome),
+        daemon=True,
+    )
     watchdog.start()
-    outcome = Boot(results, None, 0.0, timed_out=False)
     assert process.stdout is not None
     with (results / "console.log").open("w", encoding="utf-8") as console:
-        for raw in process.stdout:
-            elapsed = time.monotonic() - started
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            console.write(f"[{elapsed:9.3f}] {line}\n")
-            marker = parse_marker(line)
-            if marker is not None:
-                outcome.markers.setdefault(marker[0], Marker(elapsed, marker[1]))
-            elif MARKER + "FATAL" in line:
-                outcome.fatal.append(line.partition(MARKER + "FATAL ")[2])
+        read_console(process.stdout, clock, console, outcome, watch)
     outcome.returncode = process.wait()
-    watchdog.cancel()
-    outcome.wall = time.monotonic() - started
-    outcome.timed_out = outcome.returncode != 0 and outcome.wall >= config.timeout
+    finished.set()
+    watchdog.join()
+    outcome.wall = clock()
     return outcome
 
 
@@ -258,8 +320,8 @@ def collect(boot: Boot) -> Outcome:
     exit_file = results / "exit_code"
     exit_code = int(exit_file.read_text()) if exit_file.exists() else SETUP_FAILED
     problem: str | None = None
-    if boot.timed_out:
-        problem = f"guest killed after {boot.wall:.0f} s (timeout)"
+    if boot.stopped is not None:
+        problem = boot.stopped
     elif (results / "setup_failed").exists():
         problem = "guest setup failed: " + (results / "setup_failed").read_text().strip()
     elif boot.fatal:
@@ -282,6 +344,8 @@ def collect(boot: Boot) -> Outcome:
             for name, marker in boot.markers.items()
         },
         "ready": ready,
+        "slowness": ready.get("slowness"),
+        "scenarios": [asdict(scenario) for scenario in boot.watch.done] if boot.watch else [],
     }
     (results / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     capture = results / MONITOR_CAPTURE
@@ -316,7 +380,7 @@ def run_shards(argv: Sequence[str], config: GuestConfig, results: Path | None, s
 
     def shard(index: int) -> Outcome:
         environ = {**os.environ, "IQOS_HIL_SHARD": f"{index}/{shards}"}
-        return run_in_guest(argv, config, folder / f"shard-{index}", environ)
+        return run_in_guest(argv, config, folder / f"shard-{index}", environ, f"shard-{index}")
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=shards) as pool:
         outcomes = list(pool.map(shard, range(shards)))
@@ -328,6 +392,7 @@ def run_in_guest(
     config: GuestConfig,
     results: Path | None,
     environ: Mapping[str, str] = os.environ,
+    label: str = "",
 ) -> Outcome:
     """Provision (idempotently), boot, run argv, collect; progress goes to stderr."""
     started = time.monotonic()
@@ -338,7 +403,7 @@ def run_in_guest(
     folder = results.resolve() if results is not None else new_results_dir()
     reuse_results_dir(folder)
     stderr_log(f"booting {kernel.release} (host ready in {prepared:.1f} s), results in {folder}")
-    outcome = collect(boot(argv, kernel, initrd, folder, config, Path.cwd(), environ))
+    outcome = collect(boot(argv, kernel, initrd, folder, config, Path.cwd(), environ, label))
     outcome.summary["prepare_seconds"] = round(prepared, 3)
     (folder / "summary.json").write_text(json.dumps(outcome.summary, indent=2) + "\n")
     for name, stream in (("stdout.txt", sys.stdout), ("stderr.txt", sys.stderr)):

@@ -237,7 +237,13 @@ def test_job_environment_passes_only_what_the_guest_can_use() -> None:
     env = job_environment(host, Path("/r"))
     assert env == {"PATH": "/bin", "HOME": "/tmp/home", "IQOS_HIL_TARGET": "bluez",
                    "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8", "IQOS_HIL_IN_GUEST": "1",
-                   "IQOS_GUEST_RESULTS": "/r"}  # fmt: skip
+                   "IQOS_GUEST_RESULTS": "/r",
+                   "PYTEST_ADDOPTS": "-p harness.guest.pytest_progress"}  # fmt: skip
+
+
+def test_every_pytest_of_the_job_reports_its_scenarios_beside_the_hosts_options() -> None:
+    env = job_environment({"PYTEST_ADDOPTS": "-p no:hypothesispytest"}, Path("/r"))
+    assert env["PYTEST_ADDOPTS"] == "-p no:hypothesispytest -p harness.guest.pytest_progress"
 
 
 def test_guest_conf_is_sourceable_shell() -> None:
@@ -284,7 +290,7 @@ def test_parse_marker(line: str, parsed: tuple[str, float] | None) -> None:
 
 
 def booted(results: Path, **overrides: object) -> Boot:
-    boot = Boot(results, returncode=0, wall=20.0, timed_out=False)
+    boot = Boot(results, returncode=0, wall=20.0)
     boot.markers = {"initramfs": Marker(host=4.0, uptime=1.5), "ready": Marker(9.5, 7.0)}
     for name, value in overrides.items():
         setattr(boot, name, value)
@@ -319,7 +325,11 @@ def test_collect_turns_the_guests_monitor_pcap_into_btmon_snoop(tmp_path: Path) 
     ("setup", "overrides", "problem"),
     [
         ({"setup_failed": "bring-up failed"}, {}, "guest setup failed: bring-up failed"),
-        ({}, {"timed_out": True, "returncode": -9}, "guest killed after 20 s (timeout)"),
+        (
+            {},
+            {"stopped": "shard-0: stopped at the overall cap of 20 s", "returncode": -9},
+            "shard-0: stopped at the overall cap of 20 s",
+        ),
         ({}, {"fatal": ["insmod 9p.ko"]}, "guest setup failed: insmod 9p.ko"),
         ({}, {"returncode": 1}, "guest stopped (QEMU exit 1) before the job finished"),
     ],
@@ -348,6 +358,7 @@ def test_adapters_are_ordered_by_index_and_named_for_the_job() -> None:
     assert [(a.name, a.powered) for a in adapters] == [("hci2", False), ("hci10", True)]
     assert guest_env(adapters) == (
         "export IQOS_BLUEZ_DEVICE_ADAPTERS=hci2\nexport IQOS_BLUEZ_CLIENT_ADAPTER=hci10\n"
+        "export IQOS_HIL_GUEST_SLOWNESS=1\n"
     )
 
 
