@@ -32,6 +32,7 @@ from scenarios.pairing import *
 from scenarios.reset import *
 from scenarios.settings import *
 from scenarios.several_devices import *
+from scenarios.usage import *
 
 TARGET_KEY = pytest.StashKey[Target]()
 

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pytest
@@ -28,12 +29,15 @@ from iqos.discovery import DiscoveredDevice, discover
 from iqos.errors import IqosError
 from iqos.protocol import BatteryInformation, DeviceStatus, LastSession, PairingState
 from iqos.protocol.model import Capability, ModelSpec
-from iqos.protocol.registers import FirmwareVersion, VibrationSettings
+from iqos.protocol.registers import FirmwareVersion, UsageCounters, VibrationSettings
 
 T = TypeVar("T")
 Method = TypeVar("Method", bound=Callable[..., Any])
 
 SCAN_SECONDS = 3.0
+RECONNECT_SECONDS = 30.0
+"""How long the app keeps looking for a device whose link it lost, or that it knew
+when it was started, to reconnect on its own; the official app does so too."""
 NOTIFICATION_TIMEOUT = 10.0
 
 
@@ -75,6 +79,11 @@ class App:
         self.selected: DeviceUnderTest | None = None
         """The device "the device" means: the one the user selected in the app, else the
         newest one."""
+        self.usage_read: dict[str, UsageCounters] = {}
+        """The usage counters the app last read, by device address: what later steps
+        count the growth from."""
+        self.clock_set: dict[str, datetime] = {}
+        """By device address: the phone's time the app set the device clock to."""
         self._listeners: list[asyncio.Task[None]] = []
         self.failed = False
 
@@ -166,6 +175,7 @@ class App:
                 model=device.model,
                 transcript=self.evidence.transcript(device),
                 device=scanned.ble_device if scanned is not None else None,
+                reconnect_seconds=RECONNECT_SECONDS,
                 **self.target.client_options(),
             )
         return self.clients[device.address]
@@ -272,6 +282,26 @@ class App:
         return self._look(IqosClient.sessions_left)
 
     @observation
+    def locked(self, device: DeviceUnderTest | None = None) -> bool:
+        return self._look(IqosClient.locked, device)
+
+    @observation
+    def brightness(self, device: DeviceUnderTest | None = None) -> int:
+        return self._look(IqosClient.brightness, device)
+
+    @observation
+    def holder_brightness(self, device: DeviceUnderTest | None = None) -> int:
+        return self._look(IqosClient.holder_brightness, device)
+
+    @observation
+    def device_clock(self, device: DeviceUnderTest | None = None) -> datetime:
+        return self._look(IqosClient.clock, device)
+
+    @observation
+    def usage_counters(self, device: DeviceUnderTest | None = None) -> UsageCounters:
+        return self._look(IqosClient.usage_counters, device)
+
+    @observation
     def is_paired(self, device: DeviceUnderTest | None = None) -> bool:
         """Whether the app's keys still encrypt a link to the device; without keys the
         encrypted read is refused, and no pairing is started."""
@@ -282,6 +312,58 @@ class App:
         """Whether the app holds a link to the device now, as its device screen shows it."""
         client = self.clients.get((device or self.device).address)
         return client is not None and client.connected
+
+    @observation
+    def reconnected_on_its_own(self, device: DeviceUnderTest | None = None) -> None:
+        """Waits, by the reconnect's own deadline, for the app to take the link up again
+        by itself (after a lost link, or after a restart); fails naming the device and
+        what it waited for."""
+        device = device or self.device
+        client = self.clients.get(device.address)
+        assert client is not None and (client.reconnecting or client.connected), (
+            f"{device.label}: the app is not reconnecting to it: it has not lost its link "
+            "to it, nor been restarted"
+        )
+        assert self.run(client.reconnected(), RECONNECT_SECONDS + 10.0), (
+            f"{device.label}: the app did not reconnect on its own within "
+            f"{RECONNECT_SECONDS:g} s: it waited for the device to advertise again, and "
+            "for its bond to encrypt the link"
+        )
+
+    @observation
+    def holds_bond(self, device: DeviceUnderTest | None = None) -> bool:
+        """The app's key store, looked at without a link (the target reads it)."""
+        device = device or self.device
+        held = self.run(self.target.app_holds_bond(device.address))
+        assert held is not None, (
+            f"the {self.target.name} target cannot look into the app's key store"
+        )
+        return held
+
+    def restart(self) -> None:
+        """The app is closed and opened again: its links, subscriptions and what it
+        heard go, its key store stays; once started it reconnects on its own to every
+        device it holds a bond for."""
+        known = [d for d in self.devices if d.address in self.clients]
+
+        async def restart() -> None:
+            for task in self._listeners:
+                task.cancel()
+            await asyncio.gather(*self._listeners, return_exceptions=True)
+            self._listeners.clear()
+            for client in self.clients.values():
+                with contextlib.suppress(IqosError, OSError):
+                    await client.disconnect()
+            self.clients.clear()
+            self.heard.clear()
+            self.found = []
+            self.error = None
+            self.report = None
+            for device in known:
+                if await self.target.app_holds_bond(device.address) is not False:
+                    self.client(device).reconnect_in_background()
+
+        self.run(restart())
 
     @observation
     def advertised_state(self) -> PairingState:

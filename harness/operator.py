@@ -39,9 +39,14 @@ ACTIONS: dict[str, str] = {
     "advertising window ends, about three minutes after it was switched on or its button "
     "was pressed).",
     "start_heating": "Insert a stick into {device} and start heating.",
+    "try_start_heating": "Insert a stick into {device} and try to start heating; if it "
+    "does not start, take the stick out again.",
     "puff": "Take {count} puffs on {device}.",
     "end_heating": "End the heating session of {device} (remove the stick).",
     "wait": "Wait {seconds} seconds with {device} left alone.",
+    "go_out_of_range": "Take {device} out of range of the app's adapter (about 20 m away, "
+    "or into a shielded box) and leave it switched on.",
+    "come_back_in_range": "Bring {device} back next to the app's adapter.",
     "observe_vibrating": "Is {device} vibrating? (Enter = yes, f = no)",
 }
 """Every physical action a step can ask for, as a person is told it."""

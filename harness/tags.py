@@ -34,6 +34,10 @@ class Ability(StrEnum):
     reset, or after the app unpairs). Not on the bluez target: Linux 6.1's SMP
     fails that pairing and then hits a kernel BUG that kills bluetoothd
     (docs/bluez-lane.md)."""
+    OUT_OF_RANGE = "out_of_range"
+    """Take a device out of the app's range and bring it back: the link is lost without
+    a disconnect, and the device is not heard until it is back. The virtual radio
+    does it; at a bench the operator carries the device away (or into a shielded box)."""
     NOTIFICATION_SCENARIOS = "notification_scenarios"
     """Scenarios in a row in which the app subscribes and checks what it is told (a
     session's end, a holder running out). Not on the hardware rehearsal: bluetoothd

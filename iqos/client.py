@@ -51,7 +51,9 @@ from iqos.protocol.registers import (
     decode_clock,
     decode_lock,
     decode_text,
+    encode_brightness,
     encode_find_my,
+    encode_lock,
     read_request,
     usage_counters_read,
     write_request,
@@ -81,6 +83,14 @@ connect usually wins (docs/bluez-lane.md):
 UNSIGNALLED_CONNECT = "failed to discover services, device disconnected"
 REQUIRED_CHARACTERISTICS = (SCP_CONTROL_POINT, BATTERY_INFORMATION, DEVICE_STATUS)
 """What every IQOS serves and this client uses; a connect that shows fewer is retried."""
+RECONNECT_PAUSE = 1.0
+"""Seconds between the app's attempts to reconnect on its own, and before the first:
+a device that dropped the link on purpose is not taken again at once."""
+LOSS_GRACE = 2.0
+"""Seconds a refused read waits to see whether the link goes with it: a device that
+drops the link instead of answering may get a refusal out first (bless answers every
+read it is asked; a host answers a pending read with an error as the link goes), and
+what the user is told is then that the device disconnected."""
 T = TypeVar("T")
 Notification = BatteryInformation | DeviceStatus
 
@@ -93,6 +103,10 @@ class IqosClient:
     answer), each subscription, a disconnect. A step past its deadline raises
     OperationTimeout (DeviceNotFound for a scan), whatever the backend would have
     waited: bumble's ATT requests wait 30 s, its connect to a bonded device for ever.
+
+    With `reconnect_seconds`, a link lost (not closed by the client) is taken up
+    again in the background as soon as the device is heard, with the bond, as the
+    official app does; after that many seconds without the device it gives up.
     """
 
     def __init__(
@@ -107,6 +121,7 @@ class IqosClient:
         transcript: Transcript | None = None,
         allowed_addresses: frozenset[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        reconnect_seconds: float = 0.0,
         **_: Any,
     ) -> None:
         if allowed_addresses is not None:
@@ -129,6 +144,9 @@ class IqosClient:
         self._channel: ScpChannel | None = None
         self._subscribers: list[asyncio.Queue[Notification]] = []
         self._leaving = False
+        self.reconnect_seconds = reconnect_seconds
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._lost = asyncio.Event()
 
     # --- link -------------------------------------------------------------------------
 
@@ -136,12 +154,56 @@ class IqosClient:
     def connected(self) -> bool:
         return self._client is not None and self._client.is_connected
 
+    @property
+    def reconnecting(self) -> bool:
+        """Whether the client is reconnecting on its own (`reconnect_in_background`)."""
+        return self._reconnecting is not None and not self._reconnecting.done()
+
+    def reconnect_in_background(self) -> None:
+        """Connect again with the bond as soon as the device is heard, as the official
+        app does after a lost link and when it starts; give up after
+        `reconnect_seconds`. A connect asked for meanwhile takes over from it."""
+        if not self.reconnecting:
+            self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        try:
+            async with asyncio.timeout(self.reconnect_seconds):
+                while not self.connected:
+                    await asyncio.sleep(RECONNECT_PAUSE)
+                    with contextlib.suppress(IqosError):
+                        await self._connect()
+        except TimeoutError:
+            self._transcript.note(f"not heard again within {self.reconnect_seconds:g} s")
+            return
+        self._transcript.note("reconnected on its own")
+
+    async def reconnected(self) -> bool:
+        """Whether the link is up once the reconnect under way, if any, has ended; it
+        ends by `reconnect_seconds`."""
+        task = self._reconnecting
+        if task is not None:
+            await asyncio.wait([task])
+        return self.connected
+
+    async def _stop_reconnecting(self) -> None:
+        task, self._reconnecting = self._reconnecting, None
+        if task is None or task is asyncio.current_task() or task.done():
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
     async def connect(self) -> None:
         """Connect (a bonded device re-encrypts); transient failures are retried.
 
         The device is found by a scan once and remembered: bleak's BlueZ backend
         would scan before every connect given an address. A remembered device
         that is gone (BlueZ dropped it) is looked for again on the next attempt."""
+        await self._stop_reconnecting()
+        await self._connect()
+
+    async def _connect(self) -> None:
         if self.connected:
             return
         options: dict[str, Any] = {"timeout": self.timeout}
@@ -185,6 +247,7 @@ class IqosClient:
                 self._transcript.note(f"services reported without {', '.join(missing)}, again")
                 continue
             self._client = client
+            self._lost.clear()
             self._device = device
             self._channel = None
             self._leaving = False
@@ -216,13 +279,18 @@ class IqosClient:
     def _on_lost(self, client: BleakClient) -> None:
         if client is not self._client:
             return  # a link this client dropped while connecting
+        self._lost.set()
         if self._channel is not None:
             self._channel.link_lost()
         self._channel = None
         self._transcript.note("link lost")
+        if self.reconnect_seconds > 0 and not self._leaving:
+            self.reconnect_in_background()
 
     async def disconnect(self) -> None:
-        """Drop the link; it is forgotten even if the backend does not confirm in time."""
+        """Drop the link, and stop reconnecting; the link is forgotten even if the
+        backend does not confirm in time."""
+        await self._stop_reconnecting()
         try:
             if self._client is not None:
                 self._leaving = True
@@ -267,6 +335,7 @@ class IqosClient:
         if self._client is None:
             await self.connect()
         client = self._link()
+        self._leaving = True
         await self._within(client.unpair(), "unpairing from")
         self._client = None
         self._device = None
@@ -289,11 +358,22 @@ class IqosClient:
         try:
             data = bytes(await self._within(client.read_gatt_char(uuid), f"reading {uuid} of"))
         except BleakError as error:
-            if not client.is_connected:
+            if await self._goes_with(client):
                 raise Disconnected(f"link lost while reading {uuid}") from error
             raise BadAnswer(f"read of {uuid} refused: {error}") from error
         self._transcript.record(Direction.READ, uuid, data)
         return data
+
+    async def _goes_with(self, client: BleakClient) -> bool:
+        """Whether the link is lost within LOSS_GRACE (and the client's deadline)."""
+        if not client.is_connected:
+            return True
+        try:
+            async with asyncio.timeout(min(LOSS_GRACE, self.timeout)):
+                await self._lost.wait()
+        except TimeoutError:
+            return False
+        return True
 
     async def battery(self) -> BatteryInformation:
         await self.connect()
@@ -352,6 +432,15 @@ class IqosClient:
         self._require(Capability.BRIGHTNESS)
         return self._decode(decode_brightness, await self._register(Register.BRIGHTNESS))
 
+    async def set_brightness(self, level: int) -> None:
+        """The charger's light, then the holder's at the same level where there is a
+        holder, as iqos_cli does: the app has one brightness setting for both."""
+        model = self._require(Capability.BRIGHTNESS)
+        record = encode_brightness(level)
+        await self.request(write_request(Node.CHARGER, Register.BRIGHTNESS, record))
+        if model.supports(Capability.HOLDER):
+            await self.request(write_request(Node.HOLDER, HolderRegister.BRIGHTNESS, record))
+
     async def holder_brightness(self) -> int:
         self._require(Capability.BRIGHTNESS)
         self._require(Capability.HOLDER)
@@ -362,6 +451,15 @@ class IqosClient:
         """The lock read back, as public clients do after each lock or unlock."""
         self._require(Capability.LOCK)
         return self._decode(decode_lock, await self._register(Register.LOCK, Node.HOLDER))
+
+    async def set_locked(self, locked: bool) -> None:
+        """Locks or unlocks, then reads the lock back as iqos_cli and iqosctl do: the
+        write's echo only says the frame arrived, the read says the device took it."""
+        self._require(Capability.LOCK)
+        await self.request(write_request(Node.HOLDER, Register.LOCK, encode_lock(locked)))
+        if await self.locked() != locked:
+            state = "locked" if locked else "unlocked"
+            raise BadAnswer(f"{self.address} echoed the lock write but is not {state}")
 
     async def _extended(self, frame: ExtendedFrame) -> bytes:
         reply = await self.request(frame)
@@ -437,12 +535,17 @@ class IqosClient:
         return Node.HOLDER if self.model is not None and self.model.holders else Node.CHARGER
 
     async def sessions_left(self) -> int:
-        """A one-piece device: whole sessions the battery still holds."""
+        """Whole sessions left on one charge: of the battery on a one-piece device, of
+        the holder on a two-piece one. The charger reports the holder's level only while
+        the holder is in it, as the app's battery screen shows."""
         model = self.model
-        if model is None or model.holders:
-            raise NotSupported("sessions left are counted on one-piece devices only")
+        if model is None:
+            raise NotSupported(f"model of {self.address} unknown: cannot count sessions left")
         battery = await self.battery()
-        level = battery.charger.level if battery.charger and battery.charger.level else 0
+        cell = battery.holder if model.holders else battery.charger
+        if model.holders and cell is None:
+            raise NotSupported("sessions left are known only while the holder is in the charger")
+        level = cell.level if cell is not None and cell.level else 0
         return level * model.sessions_per_charge // 100
 
     # --- notifications ----------------------------------------------------------------

@@ -114,7 +114,8 @@ def fully_charged(app: App) -> None:
 
 @then(parsers.parse("the app reads {sessions:d} sessions left"))
 def sessions_left(app: App, sessions: int) -> None:
-    """A one-piece device: sessions left follow from the battery level."""
+    """Sessions left on one charge: of the battery on a one-piece device, of the holder
+    (in the charger) on a two-piece one."""
     actual = app.sessions_left()
     assert actual == sessions, (
         f"{app.device.label}: expected {sessions} sessions left, the app read {actual}"

@@ -1,8 +1,9 @@
-"""Link faults: the app gives a typed error, then works again once the device does."""
+"""Link faults and link loss: the app gives a typed error, shows the device
+disconnected, and works again (reconnecting on its own) once the device does."""
 
 from __future__ import annotations
 
-from pytest_bdd import then, when
+from pytest_bdd import given, then, when
 
 from harness.app import App
 from iqos.errors import BadAnswer, Disconnected, OperationTimeout
@@ -54,3 +55,41 @@ def can_read_firmware(app: App) -> None:
 @then("the app can read the device status")
 def can_read_status(app: App) -> None:
     app.status()
+
+
+@given("the device goes out of range")
+@when("the device goes out of range")
+def out_of_range(app: App) -> None:
+    """The device is carried out of the app's reach: the link is lost without a
+    disconnect (a supervision timeout), and the app no longer hears it. On a bench
+    the operator takes it about 20 m away, or into a shielded box."""
+    app.run(app.device.hands.act("go_out_of_range"))
+
+
+@given("the device comes back in range")
+@when("the device comes back in range")
+def back_in_range(app: App) -> None:
+    """The device is brought back next to the app, and is heard advertising again."""
+    app.run(app.device.hands.act("come_back_in_range"))
+
+
+@given("the app is restarted")
+@when("the app is restarted")
+def restart(app: App) -> None:
+    """The user closes the app and opens it again: its links and subscriptions go, its
+    bonds stay, and it reconnects on its own to the devices it holds a bond for."""
+    app.restart()
+
+
+@then("the app reconnects to the device on its own")
+def reconnects_on_its_own(app: App) -> None:
+    """Nobody asks the app to connect: it takes the link up again by itself, with its
+    bond, once the device is heard (waited for by the app's reconnect deadline)."""
+    app.reconnected_on_its_own()
+
+
+@then("the app still holds a bond for the device")
+def still_bonded(app: App) -> None:
+    """The app's key store still has the device's keys; only looked at, the link and
+    the device's advertising stay as they are."""
+    assert app.holds_bond(), f"{app.device.label}: the app no longer holds a bond for it"

@@ -157,12 +157,14 @@ def enter_pairing_mode(app: App) -> None:
     app.run(app.device.hands.act("enter_pairing_mode"))
 
 
+@given("the app disconnects from the device")
 @when("the app disconnects from the device")
 def disconnect(app: App) -> None:
     """The app closes the link on purpose (not a link loss)."""
     app.run(app.client().disconnect())
 
 
+@given("the app connects to the device again")
 @when("the app connects to the device again")
 def reconnect(app: App) -> None:
     """A bonded reconnect: the link is encrypted again with the stored keys."""

@@ -32,7 +32,9 @@ from simulator.profile import ProfileError, find_profile
 
 if TYPE_CHECKING:  # bless is imported only when a device goes on BlueZ, aiohttp with a panel
     from simulator.panel.server import Panel
+    from simulator.power import PowerSwitch
     from simulator.radio.bless_gatt import BlessPeripheral
+    from simulator.radio.bumble_gatt import BumblePeripheral
 
 DEFAULT_SOCKET = Path(tempfile.gettempdir()) / "iqos-sim.sock"
 
@@ -167,6 +169,7 @@ async def _serve_on_virtual_radio(
     from simulator.power import PowerSwitch
     from simulator.radio.bumble_gatt import BumblePeripheral
     from simulator.radio.link import VirtualLink
+    from simulator.radio.reach import VirtualReach
 
     link = VirtualLink()
     devices = []
@@ -177,9 +180,10 @@ async def _serve_on_virtual_radio(
             panel.watch(device, radio)
         peripheral = BumblePeripheral(device, radio)
         await peripheral.start()
-        control.switches[device.address] = PowerSwitch(
+        switch = control.switches[device.address] = PowerSwitch(
             link, peripheral, panel.watch if panel is not None else None
         )
+        control.reaches[device.address] = VirtualReach(link, device, _radio_of(switch))
         devices.append(device)
         print(f"{device.name}  {device.address}  {device.model}", flush=True)
     if args.hci_port is not None:
@@ -189,6 +193,11 @@ async def _serve_on_virtual_radio(
         port = await hci.listen_tcp(args.hci_port)
         print(f"HCI: IQOS_HIL_HCI=tcp-client:127.0.0.1:{port}", flush=True)
     return devices
+
+
+def _radio_of(switch: PowerSwitch) -> Callable[[], BumblePeripheral | None]:
+    """The device's radio now: none while switched off, a new one after each power-on."""
+    return lambda: switch.peripheral
 
 
 async def _serve_on_bluez(args: argparse.Namespace) -> list[BlessPeripheral]:

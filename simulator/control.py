@@ -4,8 +4,9 @@ Requests are JSON objects: `{"op": "devices"}`, `{"op": "faults"}`, and with
 `"device": NAME-OR-ADDRESS` (either in any case): `state`, `inject`/`clear`
 (`"fault"`), `set_battery` (`"part"`, `"level"`), `act` (`"action"`, and
 `"parameters"`, an object of finite non-negative numbers; the physical actions
-of `SimulatedDevice.act`), and `power` (`"on"`, a boolean, or none to ask) where
-the device's power is wired (`iqos-sim serve` on the virtual radio).
+of `SimulatedDevice.act`, and `go_out_of_range` and `come_back_in_range` where the
+device's range is wired: on the virtual radio), and `power` (`"on"`, a boolean, or
+none to ask) where the device's power is wired (`iqos-sim serve` on the virtual radio).
 
 `Control` answers requests. In process, `Control.answer` is called directly;
 from another process, `serve_control` answers JSON lines on a unix socket and
@@ -57,6 +58,22 @@ class Switch(Protocol):
     def powered(self) -> bool: ...
 
     async def switch(self, on: bool) -> None: ...
+
+
+class Reach(Protocol):
+    """Whether a device is within the others' range, where the serving process wires
+    it (simulator.radio.reach); a refusal is DeviceRefused."""
+
+    @property
+    def in_range(self) -> bool: ...
+
+    async def go_out_of_range(self) -> None: ...
+
+    async def come_back_in_range(self) -> None: ...
+
+
+RANGE_ACTIONS = ("go_out_of_range", "come_back_in_range")
+"""Physical actions on the radio, not the model: `act` hands them to the device's Reach."""
 
 
 Channel = Callable[[dict[str, Any]], Awaitable[Any]]
@@ -149,13 +166,15 @@ class Control:
         devices: list[SimulatedDevice],
         settled: Callable[[], Awaitable[None]] | None = None,
         switches: dict[str, Switch] | None = None,
+        reaches: dict[str, Reach] | None = None,
     ) -> None:
         """`settled` waits until the radio shows the devices' changes (on BlueZ they
         reach the controller in the background); `switches` holds the power of the
-        devices whose power is wired, by address."""
+        devices whose power is wired, by address, and `reaches` their range."""
         self.devices = devices
         self.settled = settled
         self.switches = switches if switches is not None else {}
+        self.reaches = reaches if reaches is not None else {}
 
     def find(self, name: str) -> SimulatedDevice:
         """By name or address, in any case: people copy addresses from tools that
@@ -185,6 +204,8 @@ class Control:
                 f"{', '.join(_DEVICE_OPERATIONS)}, {POWER}"
             )
         device = self.find(_text(request, "device"))
+        if operation == "state" and device.address in self.reaches:
+            return {**device.snapshot(), "in_range": self.reaches[device.address].in_range}
         try:
             result = _DEVICE_OPERATIONS[operation](device, request)
         except DeviceRefused as refused:
@@ -201,7 +222,13 @@ class Control:
     async def answer(self, request: dict[str, Any]) -> Any:
         """The result once the radio shows it: a caller that resets a device and then
         pairs with it must not race the removal of its old bonds."""
-        result = await self._power(request) if request.get("op") == POWER else self.handle(request)
+        operation = request.get("op")
+        if operation == POWER:
+            result = await self._power(request)
+        elif operation == "act" and request.get("action") in RANGE_ACTIONS:
+            result = await self._range(request)
+        else:
+            result = self.handle(request)
         if self.settled is not None:
             try:
                 await self.settled()
@@ -224,6 +251,26 @@ class Control:
                 raise ControlError(f"'on' must be a boolean, not {_json_type(on)}")
             await switch.switch(on)
         return {"powered": switch.powered}
+
+    async def _range(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Out of range or back, on the radio that wires the device's range."""
+        device = self.find(_text(request, "device"))
+        action = str(request["action"])
+        reach = self.reaches.get(device.address)
+        if reach is None:
+            raise ControlError(
+                f"{device.name} cannot {action.replace('_', ' ')} here: only the virtual "
+                "radio takes a device out of range"
+            )
+        try:
+            await getattr(reach, action)()
+        except DeviceRefused as refused:
+            raise ActionRefused(
+                f"{device.name} refused to {action.replace('_', ' ')}: {refused}"
+            ) from None
+        except TimeoutError:
+            raise ControlError(f"{device.name} did not lose its link out of range") from None
+        return {**device.snapshot(), "in_range": reach.in_range}
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -8,6 +8,7 @@ requests, asks whether it advertises, and listens for changes.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -118,6 +119,7 @@ class SimulatedDevice:
         self._session_timer: Any = None
         self._charge_timer: Any = None
         self._window_timer: Any = None
+        self._locator_timer: Any = None
         self.open_advertising_window(WindowOpener.POWER_ON)
 
     @property
@@ -270,6 +272,21 @@ class SimulatedDevice:
         ]
         return next((code for code in codes if code), 0)
 
+    def locate(self, start: bool) -> None:
+        """Find my device: vibrate until stopped, or until the locator's time is up
+        (the profile's `behaviour.locator_seconds`)."""
+        self.clock.cancel(self._locator_timer)
+        self._locator_timer = None
+        self.vibrating = start
+        seconds = self.profile.behaviour.locator_seconds
+        if start and seconds is not None:
+            self._locator_timer = self.clock.call_later(seconds, self._locator_time_up)
+
+    def _locator_time_up(self) -> None:
+        self._locator_timer = None
+        self.vibrating = False
+        self._changed()
+
     def device_clock(self) -> datetime:
         return self.clock_origin + timedelta(seconds=self.clock.now)
 
@@ -347,6 +364,8 @@ class SimulatedDevice:
     def start_heating(self) -> None:
         if self.heating is not None:
             raise DeviceRefused("a heating session is already running")
+        if self.locked and self.profile.behaviour.locked_refuses_heating:
+            raise DeviceRefused("the device is locked")
         if self.holder is not None:
             if self._holder_present():
                 raise DeviceRefused("the holder is in the charger")
@@ -360,6 +379,12 @@ class SimulatedDevice:
             SESSION_SECONDS, lambda: self._end_session(EndOfHeatReason.END_OF_PROFILE)
         )
         self._changed()
+
+    def try_start_heating(self) -> None:
+        """A person tries to heat a stick: a device that refuses just does not heat, so
+        the scenario asks the device afterwards, as it would ask a real one."""
+        with contextlib.suppress(DeviceRefused):
+            self.start_heating()
 
     def puff(self, count: int = 1) -> None:
         for _ in range(count):
@@ -396,6 +421,7 @@ class SimulatedDevice:
             "insert_holder": self.insert_holder,
             "hold_button": lambda: self.hold_button(float(parameters["seconds"])),
             "start_heating": self.start_heating,
+            "try_start_heating": self.try_start_heating,
             "puff": lambda: self.puff(int(parameters.get("count", 1))),
             "end_heating": self.end_heating,
             "wait": lambda: self.pass_time(float(parameters["seconds"])),
@@ -449,7 +475,7 @@ class SimulatedDevice:
         self.faults = {f for f in self.faults if lookup(f).kind is Kind.LINK}
         self.bonds.clear()
         self.pairing_mode = True
-        self.vibrating = False
+        self.locate(False)
         self.locked = False
         self.open_advertising_window(WindowOpener.POWER_ON)
         self._changed()

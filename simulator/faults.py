@@ -271,7 +271,7 @@ CATALOGUE: dict[str, Fault] = {
         _link("refuse_pairing", "rejects every pairing request", LinkFault.REFUSE_PAIRING),
         _link(
             "disconnect_after_operations",
-            "drops the link on the next request: a read (battery, status) or an SCP request",
+            "drops the link on the next request: a read of any characteristic, or an SCP request",
             LinkFault.DISCONNECT_ON_REQUEST,
         ),
         _link("scp_no_answer", "stops answering SCP requests", LinkFault.NO_SCP_ANSWER),

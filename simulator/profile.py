@@ -65,6 +65,11 @@ class Behaviour:
     """Notify the current battery and status values when a client subscribes, or only
     when they change."""
     usage_counter_8e: Counter8E = Counter8E.PUFFS
+    locked_refuses_heating: bool = True
+    """A locked device will not start a heating session, which is what a lock is for
+    in the app; no capture shows the refusal."""
+    locator_seconds: float | None = 30.0
+    """How long the device locator vibrates unless stopped, None for until stopped."""
 
 
 _BEHAVIOUR: dict[str, Any] = {
@@ -76,12 +81,15 @@ _BEHAVIOUR: dict[str, Any] = {
         "status_ambient_byte": {"enum": [value.value for value in AmbientByte]},
         "notify_on_subscribe": {"type": "boolean"},
         "usage_counter_8e": {"enum": [value.value for value in Counter8E]},
+        "locked_refuses_heating": {"type": "boolean"},
+        "locator_seconds": {"type": ["number", "null"], "exclusiveMinimum": 0},
     },
 }
 
 
 def _behaviour(raw: dict[str, Any]) -> Behaviour:
     default = Behaviour()
+    locator_seconds = raw.get("locator_seconds", default.locator_seconds)
     return Behaviour(
         scp_extra_bytes=raw.get("scp_extra_bytes", "answer") == "answer",
         scp_reassembly_seconds=float(
@@ -93,6 +101,10 @@ def _behaviour(raw: dict[str, Any]) -> Behaviour:
         ),
         notify_on_subscribe=bool(raw.get("notify_on_subscribe", default.notify_on_subscribe)),
         usage_counter_8e=Counter8E(raw.get("usage_counter_8e", default.usage_counter_8e)),
+        locked_refuses_heating=bool(
+            raw.get("locked_refuses_heating", default.locked_refuses_heating)
+        ),
+        locator_seconds=None if locator_seconds is None else float(locator_seconds),
     )
 
 

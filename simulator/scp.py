@@ -107,7 +107,7 @@ def _write(device: SimulatedDevice, frame: ShortFrame) -> bool:
     can = device.profile.spec.supports
     match frame.node, frame.register:
         case Node.CHARGER, Register.FIND_MY if can(Capability.FIND_MY):
-            device.vibrating = decode_find_my(frame.data)
+            device.locate(decode_find_my(frame.data))
         case Node.HOLDER, Register.LOCK if can(Capability.LOCK):
             device.locked = decode_lock(frame.data)
         case Node.CHARGER, Register.BRIGHTNESS if can(Capability.BRIGHTNESS):

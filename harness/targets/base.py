@@ -127,6 +127,12 @@ class Target(ABC):
         """The btsnoop capture of this scenario's radio traffic, where the target has one."""
         return None
 
+    async def app_holds_bond(self, address: str) -> bool | None:
+        """Whether the app's side keeps a bond (keys) for the device at `address`, read
+        from its key store without touching the link; None where the target cannot
+        look into it."""
+        return None
+
     def missing_abilities(self, wanted: set[str]) -> set[str]:
         return {name for name in wanted if name in Ability.__members__.values()} - {
             ability.value for ability in self.abilities

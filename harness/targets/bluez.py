@@ -24,6 +24,7 @@ from typing import Any
 
 from dbus_fast.aio import MessageBus
 
+from harness.guest.speed import slowness_from
 from harness.tags import Ability
 from harness.targets.base import DeviceUnderTest, TargetError
 from harness.targets.btmon import since
@@ -36,8 +37,10 @@ from simulator.radio.bless_gatt import BlessPeripheral
 from simulator.radio.bluez_bus import BluezError, system_bus
 from simulator.radio.bluez_host import (
     adapter_address,
+    address_of,
     forget,
     forget_peers,
+    peers,
     register_agent,
     serve_on_controller,
     unregister_agent,
@@ -50,7 +53,10 @@ BTMON_CAPTURE = "IQOS_BLUEZ_BTMON"
 -w` or btsnoop from `btmon -w` (the guest sets it)."""
 ANSWER_TIMEOUT = 5.0
 """BlueZ under emulation answers in tens of milliseconds; a scenario that proves a
-timeout need not wait the real client's 10 s, but must not race a slow guest."""
+timeout need not wait the real client's 10 s, but must not race a slow guest.
+It and the target's patience are multiplied by the guest's measured slowness
+(`IQOS_HIL_GUEST_SLOWNESS`, `harness.guest.speed`): a busy host slows the lane
+instead of failing it."""
 
 
 @dataclass
@@ -66,16 +72,26 @@ def build(options: TargetOptions) -> BluezTarget:
 
 class BluezTarget(SimulatedTarget):
     name = "bluez"
-    abilities = frozenset(Ability) - {Ability.SEVERAL_DEVICES, Ability.STALE_BOND_RECOVERY}
+    abilities = frozenset(Ability) - {
+        Ability.SEVERAL_DEVICES,
+        Ability.STALE_BOND_RECOVERY,
+        Ability.OUT_OF_RANGE,
+    }
     limits = {  # noqa: RUF012  # read-only
         Ability.SEVERAL_DEVICES.value: f"one device per adapter in {DEVICE_ADAPTERS}, "
         "and the lane gives one: links to two devices crash Linux 6.1 (docs/bluez-lane.md)",
         Ability.STALE_BOND_RECOVERY.value: "re-pairing over a bond one side forgot crashes "
         "Linux 6.1's Bluetooth (docs/bluez-lane.md)",
+        Ability.OUT_OF_RANGE.value: "the lane's controllers share one emulated radio in "
+        "the guest, and nothing takes one out of the others' range",
     }
 
     def __init__(
-        self, device_adapters: list[str], client_adapter: str, btmon: Path | None = None
+        self,
+        device_adapters: list[str],
+        client_adapter: str,
+        btmon: Path | None = None,
+        slowness: float = 1.0,
     ) -> None:
         if not device_adapters:
             raise TargetError(f"the bluez target needs at least one adapter in {DEVICE_ADAPTERS}")
@@ -90,6 +106,8 @@ class BluezTarget(SimulatedTarget):
         self._served: list[Served] = []
         self.btmon = btmon
         self._scenario_started: float | None = None
+        self.slowness = slowness
+        self.patience = self.patience * slowness
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> BluezTarget:
@@ -113,7 +131,13 @@ class BluezTarget(SimulatedTarget):
                 f"at least {workers} in {DEVICE_ADAPTERS}; got {clients} and {devices}"
             )
         btmon = environment.get(BTMON_CAPTURE)
-        return cls(devices[worker::workers], clients[worker], Path(btmon) if btmon else None)
+        try:
+            slowness = slowness_from(environment)
+        except ValueError as error:
+            raise TargetError(str(error)) from None
+        return cls(
+            devices[worker::workers], clients[worker], Path(btmon) if btmon else None, slowness
+        )
 
     @property
     def bus(self) -> MessageBus:
@@ -183,5 +207,13 @@ class BluezTarget(SimulatedTarget):
             await each.peripheral.stop()
             await forget(self.bus, self.client_adapter, each.device.address)
 
+    async def app_holds_bond(self, address: str) -> bool | None:
+        """BlueZ's own record of the device on the client adapter: `Bonded` (keys
+        stored), read over D-Bus without touching the link."""
+        for path, props in (await peers(self.bus, self.client_adapter)).items():
+            if address_of(path) == address.upper():
+                return bool(props.get("Bonded", props.get("Paired", False)))
+        return False
+
     def client_options(self) -> dict[str, Any]:
-        return {"adapter": self.client_adapter, "timeout": ANSWER_TIMEOUT}
+        return {"adapter": self.client_adapter, "timeout": ANSWER_TIMEOUT * self.slowness}

@@ -121,7 +121,12 @@ class OperatedTarget(Target):
 class HardwareTarget(OperatedTarget):
     name = "hardware"
     abilities = frozenset(
-        {Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY, Ability.NOTIFICATION_SCENARIOS}
+        {
+            Ability.PHYSICAL_ACTIONS,
+            Ability.STALE_BOND_RECOVERY,
+            Ability.NOTIFICATION_SCENARIOS,
+            Ability.OUT_OF_RANGE,
+        }
     )
 
     def __init__(
@@ -171,6 +176,29 @@ class HardwareTarget(OperatedTarget):
 
     async def release(self) -> None:
         self._in_use.clear()
+
+    async def app_holds_bond(self, address: str) -> bool | None:
+        """BlueZ's record of the device on the bench adapter, where the bench machine runs
+        BlueZ; None elsewhere (another platform keeps its bonds out of reach)."""
+        try:
+            from simulator.radio.bluez_bus import BluezError, system_bus
+            from simulator.radio.bluez_host import address_of, peers
+        except ImportError:  # no dbus-fast: not Linux
+            return None
+        adapter = self.bench.adapter or "hci0"
+        try:
+            bus = await system_bus()
+        except BluezError:
+            return None
+        try:
+            for path, props in (await peers(bus, adapter)).items():
+                if address_of(path) == address.upper():
+                    return bool(props.get("Bonded", props.get("Paired", False)))
+            return False
+        except BluezError:
+            return None
+        finally:
+            bus.disconnect()
 
     def client_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"allowed_addresses": self.bench.allowed_addresses}

@@ -28,6 +28,7 @@ from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
 from harness.bleak_backend import ENVIRONMENT_VARIABLE, BumbleClient, BumbleScanner
+from harness.bleak_backend.radio import current
 from harness.operator import Operator, PromptOperator, load_operator
 from harness.tags import Ability
 from harness.targets.base import BenchBroken, DeviceUnderTest, Target, TargetError
@@ -108,7 +109,12 @@ class PlaceHands(OperatorHands):
 class LabgridTarget(OperatedTarget):
     name = "labgrid"
     abilities = frozenset(
-        {Ability.PHYSICAL_ACTIONS, Ability.STALE_BOND_RECOVERY, Ability.NOTIFICATION_SCENARIOS}
+        {
+            Ability.PHYSICAL_ACTIONS,
+            Ability.STALE_BOND_RECOVERY,
+            Ability.NOTIFICATION_SCENARIOS,
+            Ability.OUT_OF_RANGE,
+        }
     )
     limits = {  # noqa: RUF012  # read-only
         Ability.SEVERAL_DEVICES.value: "a place holds one device behind an adapter of its "
@@ -228,6 +234,10 @@ class LabgridTarget(OperatedTarget):
 
     async def release(self) -> None:
         self._in_use.clear()
+
+    async def app_holds_bond(self, address: str) -> bool | None:
+        """The key store of the app's bumble radio, which outlives any one client."""
+        return await current().keystore.get(address.upper()) is not None
 
     def client_options(self) -> dict[str, Any]:
         held = self.places.held if self.places is not None else []

@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.targets.base import ActionRefused, Hands, TargetError
 from simulator import control
-from simulator.control import Channel, Control, ControlError
+from simulator.control import Channel, Control, ControlError, Reach
 from simulator.device import SimulatedDevice
 
 
@@ -26,13 +26,18 @@ class SimulatorHands(Hands):
 
     @classmethod
     def in_process(
-        cls, device: SimulatedDevice, settled: Callable[[], Awaitable[None]] | None = None
+        cls,
+        device: SimulatedDevice,
+        settled: Callable[[], Awaitable[None]] | None = None,
+        reach: Reach | None = None,
     ) -> SimulatorHands:
         """Hands on a device of this process. `settled` waits until the radio shows
         the device's changes (on BlueZ they reach the controller in the background):
-        an action is done only then. By address: two simulated devices may share a
+        an action is done only then. `reach`, where the radio has one, takes the
+        device out of range and back. By address: two simulated devices may share a
         name, never an address."""
-        return cls(Control([device], settled).answer, device.address)
+        reaches = {device.address: reach} if reach is not None else {}
+        return cls(Control([device], settled, reaches=reaches).answer, device.address)
 
     async def _ask(self, operation: str, **fields: Any) -> Any:
         try:

@@ -30,6 +30,7 @@ from iqos.protocol.model import ModelSpec
 from simulator.radio.bumble_gatt import BumblePeripheral
 from simulator.radio.control_point import SLOW_ANSWER_SECONDS
 from simulator.radio.link import VirtualController, VirtualLink
+from simulator.radio.reach import VirtualReach
 from simulator.radio.snoop import capture
 
 ANSWER_TIMEOUT = 2 * SLOW_ANSWER_SECONDS
@@ -106,7 +107,9 @@ class VirtualTarget(SimulatedTarget):
             model=model,
             address=device.address,
             name=device.name,
-            hands=SimulatorHands.in_process(device),
+            hands=SimulatorHands.in_process(
+                device, reach=VirtualReach(self.link, device, lambda: peripheral)
+            ),
         )
 
     async def release(self) -> None:
@@ -120,6 +123,13 @@ class VirtualTarget(SimulatedTarget):
         if self.radio is not None:
             with contextlib.suppress(hci.HCI_Error):
                 await self.radio.keystore.delete_all()
+
+    async def app_holds_bond(self, address: str) -> bool | None:
+        """The client radio's key store, where bumble files a bond under the peer's
+        address: the key store outlives any one client, as a phone's does."""
+        if self.radio is None:
+            return None
+        return await self.radio.keystore.get(address.upper()) is not None
 
     def client_options(self) -> dict[str, Any]:
         return {

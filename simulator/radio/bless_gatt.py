@@ -91,6 +91,10 @@ def gatt_tree(device: SimulatedDevice) -> dict[str, dict[str, dict[str, Any]]]:
     }
 
 
+class LinkDropped(RuntimeError):
+    """A request the device dropped the link on, instead of answering it."""
+
+
 class BlessPeripheral:
     """Serves one simulated device through a bless server (`server` is injectable for tests).
 
@@ -230,6 +234,12 @@ class BlessPeripheral:
     # --- GATT -------------------------------------------------------------------------
 
     def _read(self, characteristic: Any, **_: Any) -> bytearray:
+        """bless answers a read as soon as this returns, so a read on which the device
+        drops the link (`ControlPoint.drops_link`) is refused instead of answered, and
+        the link follows it out."""
+        if self.control_point.drops_link():
+            self._drop_link()
+            raise LinkDropped(f"{self.device.name} drops the link instead of answering")
         uuid = str(characteristic.uuid).lower()
         if uuid == uuids.BATTERY_INFORMATION:
             return bytearray(self.device.battery().encode())
@@ -244,10 +254,13 @@ class BlessPeripheral:
         if reply is None:
             return
         if reply.disconnect:
-            if self.controller is not None:
-                self._spawn(self.controller.disconnect())
+            self._drop_link()
             return
         asyncio.get_running_loop().call_later(reply.delay, self._notify_answer, reply.wire)
+
+    def _drop_link(self) -> None:
+        if self.controller is not None:
+            self._spawn(self.controller.disconnect())
 
     def _notify_answer(self, wire: bytes) -> None:
         characteristic = self.server.get_characteristic(uuids.SCP_CONTROL_POINT)

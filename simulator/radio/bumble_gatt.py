@@ -151,7 +151,9 @@ class BumblePeripheral:
         info = gatt.Service(
             uuids.DEVICE_INFORMATION,
             [
-                gatt.Characteristic(uuid, _P.READ, gatt.Characteristic.READABLE, value.encode())
+                gatt.Characteristic(
+                    uuid, _P.READ, gatt.Characteristic.READABLE, self._served(value.encode)
+                )
                 for uuid, value in (
                     (uuids.MODEL_NUMBER, profile.spec.model_number),
                     (uuids.SERIAL_NUMBER, profile.serial),
@@ -170,13 +172,13 @@ class BumblePeripheral:
             uuids.BATTERY_INFORMATION,
             _P.READ | _P.NOTIFY,
             _ENCRYPTED,
-            gatt.CharacteristicValue(read=lambda _c: self.device.battery().encode()),
+            self._served(lambda: self.device.battery().encode()),
         )
         self.status: gatt.Characteristic[bytes] = gatt.Characteristic(
             uuids.DEVICE_STATUS,
             _P.READ | _P.NOTIFY,
             _ENCRYPTED,
-            gatt.CharacteristicValue(read=lambda _c: self.device.status().encode()),
+            self._served(lambda: self.device.status().encode()),
         )
         rrp = gatt.Service(
             uuids.RRP_SERVICE,
@@ -184,7 +186,12 @@ class BumblePeripheral:
                 self.scp,
                 self.battery,
                 self.status,
-                gatt.Characteristic(uuids.FIRMWARE_UPGRADE_CONTROL, _P.READ, _ENCRYPTED, bytes(4)),
+                gatt.Characteristic(
+                    uuids.FIRMWARE_UPGRADE_CONTROL,
+                    _P.READ,
+                    _ENCRYPTED,
+                    self._served(lambda: bytes(4)),
+                ),
                 gatt.Characteristic(uuids.FIRMWARE_UPGRADE_STATUS, _P.NOTIFY, _ENCRYPTED, b""),
                 gatt.Characteristic(
                     uuids.UNKNOWN_WRITE_NO_RESPONSE,
@@ -209,6 +216,19 @@ class BumblePeripheral:
                     subscribed, notify
                 ),
             )
+
+    def _served(self, value: Callable[[], bytes]) -> gatt.CharacteristicValue[bytes]:
+        """A value read from the device, unless a link fault drops the link on the read
+        (`ControlPoint.drops_link`): then the read goes unanswered, and the link with it."""
+
+        async def read(connection: Connection) -> bytes:
+            if self.control_point.drops_link():
+                with contextlib.suppress(hci.HCI_Error):
+                    await connection.disconnect()
+                raise asyncio.CancelledError
+            return value()
+
+        return gatt.CharacteristicValue(read=read)
 
     # --- advertising ------------------------------------------------------------------
 

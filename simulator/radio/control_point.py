@@ -58,6 +58,12 @@ class ControlPoint:
         """A new connection starts with nothing pending."""
         self._reassembler.reset()
 
+    def drops_link(self) -> bool:
+        """Whether the device drops the link instead of serving a request. Every adapter
+        asks here for every request it serves (a read of any characteristic, a whole SCP
+        request), so `disconnect_after_operations` means the same on all of them."""
+        return self.device.link_fault(LinkFault.DISCONNECT_ON_REQUEST)
+
     def write(self, value: bytes) -> Reply | None:
         moment = self._now()
         if self._reassembler.pending and moment - self._last_fragment > self._timeout:
@@ -70,7 +76,7 @@ class ControlPoint:
         if frame is None:
             return None
         device = self.device
-        if device.link_fault(LinkFault.DISCONNECT_ON_REQUEST):
+        if self.drops_link():
             return Reply(disconnect=True)
         if device.link_fault(LinkFault.NO_SCP_ANSWER):
             return None

@@ -414,6 +414,9 @@ class VirtualLink(LocalLink):
         self._listeners: set[VirtualController] = set()
         self._advertising: set[VirtualController] = set()
         self._devices: dict[int, VirtualController] = {}
+        self._out_of_range: set[bytes] = set()
+        """Addresses out of everyone's range: by address, so a device switched off and on
+        again away from the others is still away."""
 
     # --- rules of the air ----------------------------------------------------------
 
@@ -431,6 +434,46 @@ class VirtualLink(LocalLink):
             return b""
         return bytes(sender.le_legacy_advertiser.scan_response_data)
 
+    def in_range(self, address: hci.Address | str) -> bool:
+        return _address(address).address_bytes not in self._out_of_range
+
+    def _reachable(self, controller: Controller) -> bool:
+        return not self._out_of_range or all(
+            address.address_bytes not in self._out_of_range
+            for address in (controller.public_address, controller.random_address)
+        )
+
+    def leave_range(self, address: hci.Address | str) -> None:
+        """The device at `address` goes out of everyone's range. Its links end as a
+        supervision timeout ends them, on both sides and with no LL_TERMINATE_IND
+        (HCI reason 0x08, Connection Timeout), and from now on nothing it sends is
+        heard, and it hears nothing, until `return_to_range`."""
+        key = _address(address).address_bytes
+        self._out_of_range.add(key)
+        controller = self._by_address.get(key)
+        if controller is None:
+            return
+        if isinstance(controller, VirtualController):
+            self._listeners.discard(controller)
+        for connection in list(controller.le_connections.values()):
+            peer = self.find_le_controller(connection.peer_address)
+            if peer is not None:
+                peer_connection = peer.le_connections.get(connection.self_address)
+                if peer_connection is not None:
+                    peer.on_le_disconnected(peer_connection, _CONNECTION_TIMEOUT)
+            controller.on_le_disconnected(connection, _CONNECTION_TIMEOUT)
+
+    def return_to_range(self, address: hci.Address | str) -> None:
+        """The device at `address` is within everyone's range again: its advertising
+        is heard from its next advertising event on."""
+        key = _address(address).address_bytes
+        self._out_of_range.discard(key)
+        controller = self._by_address.get(key)
+        if isinstance(controller, VirtualController):
+            self.listening_changed(controller)
+            if controller in self._advertising and self._listeners:
+                controller.le_legacy_advertiser.wake()
+
     @property
     def has_listeners(self) -> bool:
         return bool(self._listeners)
@@ -438,7 +481,8 @@ class VirtualLink(LocalLink):
     def listening_changed(self, controller: VirtualController) -> None:
         """A controller started or stopped scanning or initiating."""
         was_quiet = not self._listeners
-        if controller.listening and controller in self.controllers:
+        listening = controller.listening and controller in self.controllers
+        if listening and self._reachable(controller):
             self._listeners.add(controller)
         else:
             self._listeners.discard(controller)
@@ -495,11 +539,13 @@ class VirtualLink(LocalLink):
     def send_advertising_pdu(
         self, sender_controller: Controller, packet: ll.AdvertisingPdu
     ) -> None:
+        if not self._reachable(sender_controller):
+            return
         if isinstance(packet, ll.ConnectInd):
             # Delivered at once, so that the advertiser and the initiator agree on
             # the connection before either host hears of it.
             target = self.find_le_controller(packet.advertiser_address)
-            if target is not None:
+            if target is not None and self._reachable(target):
                 target.on_ll_advertising_pdu(packet)
             return
         # Delivered at once (not queued per listener as LocalLink does): a listener
@@ -513,8 +559,19 @@ class VirtualLink(LocalLink):
     ) -> None:
         """Like air, lose what is sent to a controller that has gone."""
         receiver = self.find_le_controller(receiver_address)
-        if receiver is not None:
+        if receiver is not None and self.in_range(sender_address) and self._reachable(receiver):
             asyncio.get_running_loop().call_soon(receiver.on_ll_control_pdu, sender_address, packet)
+
+    def send_acl_data(
+        self,
+        sender_controller: Controller,
+        destination_address: hci.Address,
+        transport: core.PhysicalTransport,
+        data: bytes,
+    ) -> None:
+        """Like air, carry nothing to or from a device out of range."""
+        if self._reachable(sender_controller) and self.in_range(destination_address):
+            super().send_acl_data(sender_controller, destination_address, transport, data)
 
     # --- devices -------------------------------------------------------------------
 

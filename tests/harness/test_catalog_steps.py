@@ -22,6 +22,15 @@ def find(pattern: str) -> StepDefinition:
         "the user has taken {count:d} puffs",
         "the heating session has ended",
         'the device has the fault "{fault}"',
+        "the user locks the device from the app",
+        "the user unlocks {device:Device} from the app",
+        "the user sets the brightness to {level:Brightness} from the app",
+        'the user turns on the vibration for "{moments:Names}"',
+        'the user turns off the vibration for "{moments:Names}"',
+        "the app sets the device clock to the phone's time",
+        "the app reads the usage counters",
+        "the user tries to start a heating session",
+        "{seconds:d} seconds pass",
     ],
 )
 def test_a_state_step_reads_after_given_and_after_when(pattern: str) -> None:
@@ -55,3 +64,44 @@ def test_a_known_model_is_found_and_a_stranger_gets_no_guess() -> None:
     assert model_called("IQOS 3 Multi").display_name == "IQOS 3 Multi"
     with pytest.raises(UnknownModel, match=r"^unknown model 'Glo Hyper'; known models: "):
         model_called("Glo Hyper")
+
+
+def matching(keyword: str, text: str) -> list[str]:
+    return [d.pattern for d in load_catalog() if d.matches(keyword, text)]
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text", "pattern"),
+    [
+        (
+            "when",
+            "the user locks the device from the app",
+            "the user locks the device from the app",
+        ),
+        (
+            "when",
+            'the user locks "Anna\'s DUO" from the app',
+            "the user locks {device:Device} from the app",
+        ),
+        ("then", "the IQOS 3 DUO is unlocked", "{device:Device} is unlocked"),
+        ("then", "the device is unlocked", "the device is unlocked"),
+        ("then", "the brightness is low", "the brightness is {level:Brightness}"),
+        (
+            "then",
+            "the brightness of the IQOS 2.4 Plus is high",
+            "the brightness of {device:Device} is {level:Brightness}",
+        ),
+        ("when", "30 seconds pass", "{seconds:d} seconds pass"),
+        ("when", "5 minutes pass", "{minutes:d} minutes pass"),
+    ],
+)
+def test_a_device_named_or_not_reaches_exactly_one_step(
+    keyword: str, text: str, pattern: str
+) -> None:
+    """ "the device" and a named device are two steps; no text may match both."""
+    assert matching(keyword, text) == [pattern]
+
+
+def test_a_brightness_the_app_does_not_offer_is_no_step() -> None:
+    """High and low are the app's two levels; anything else is a typo for lint to show."""
+    assert matching("when", "the user sets the brightness to medium from the app") == []

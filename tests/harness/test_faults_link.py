@@ -2,6 +2,7 @@
 of request."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -34,12 +35,17 @@ def test_a_slow_answer_is_late_but_well_inside_every_targets_timeout() -> None:
         assert slow.delay <= timeout / 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the radio adapters apply disconnect_after_operations to SCP requests only; "
-    "reads need the change to simulator/radio described in issue 14",
+@pytest.mark.parametrize(
+    "read",
+    [IqosClient.status, IqosClient.battery, IqosClient.serial],
+    ids=["status", "battery", "serial number"],
 )
-def test_disconnect_after_operations_drops_the_link_on_a_status_read() -> None:
+def test_disconnect_after_operations_drops_the_link_on_any_read(
+    read: Callable[[IqosClient], Awaitable[object]],
+) -> None:
+    """The fault's catalogue line says "the next request": a read is one, as an SCP
+    request is, and the read fails as a disconnect, not as a refusal or a timeout."""
+
     async def scenario() -> None:
         target = VirtualTarget()
         await target.start()
@@ -49,7 +55,12 @@ def test_disconnect_after_operations_drops_the_link_on_a_status_read() -> None:
             await client.pair()
             await device.hands.inject("disconnect_after_operations")
             with pytest.raises(Disconnected):
-                await client.status()
+                await read(client)
+            assert not client.connected
+            await device.hands.clear("disconnect_after_operations")
+            await client.connect()
+            await client.status()
+            assert client.connected
         finally:
             await target.stop()
 

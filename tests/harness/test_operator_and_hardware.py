@@ -174,6 +174,7 @@ def test_the_rehearsal_bench_names_the_simulated_devices(tmp_path: Path) -> None
         "stale_bond_recovery",
         "several_devices",
         "notification_scenarios",
+        "out_of_range",
     }
     path = tmp_path / "bench.yaml"
     path.write_text(yaml.safe_dump(written))

@@ -13,7 +13,7 @@ from iqos.protocol.scp import Node
 from simulator.clock import SimulatedClock
 from simulator.device import SimulatedDevice
 from simulator.profile import find_profile
-from simulator.radio.bless_gatt import BlessPeripheral, all_primary, gatt_tree
+from simulator.radio.bless_gatt import BlessPeripheral, LinkDropped, all_primary, gatt_tree
 from simulator.radio.bluez_host import adapter_of, address_of
 from simulator.radio.bluez_objects import LEAdvertisement
 from tests.simulator.test_bless_gatt import RecordingServer
@@ -199,6 +199,28 @@ def test_a_link_fault_drops_the_link_instead_of_answering() -> None:
     calls, notified = asyncio.run(scenario())
     assert ("disconnect", None) in calls
     assert not [uuid for uuid, _ in notified if uuid == uuids.SCP_CONTROL_POINT]
+
+
+def test_a_link_fault_drops_the_link_on_a_read_too() -> None:
+    """`disconnect_after_operations` counts every request, a status or battery read
+    as much as an SCP request, as on the bumble adapter (ControlPoint.drops_link)."""
+
+    async def scenario() -> list[tuple[str, Any]]:
+        subject = device()
+        peripheral, controller = await started(subject)
+        subject.inject("disconnect_after_operations")
+        server = peripheral.server
+        for uuid in (uuids.DEVICE_STATUS, uuids.BATTERY_INFORMATION, uuids.SERIAL_NUMBER):
+            with pytest.raises(LinkDropped):
+                server.read_request_func(server.characteristics[uuid])
+        await peripheral.settled()
+        subject.clear("disconnect_after_operations")
+        read = server.read_request_func(server.characteristics[uuids.DEVICE_STATUS])
+        assert bytes(read) == subject.status().encode()
+        return controller.calls
+
+    calls = asyncio.run(scenario())
+    assert calls.count(("disconnect", None)) == 3
 
 
 class SlowController(RecordingController):
