@@ -7,6 +7,8 @@ iqos-sim serve --radio bluez --adapter hci0[=MODEL] [--adapter hci1[=MODEL] ...]
 iqos-sim state DEVICE                   a device's state as JSON
 iqos-sim inject DEVICE FAULT [--clear]  set or clear a fault
 iqos-sim power DEVICE [on|off]          switch a device's power (virtual radio), or ask
+iqos-sim range DEVICE out|back          take a device out of the app's range, or back
+                                        (virtual radio)
 """
 
 from __future__ import annotations
@@ -104,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     power = commands.add_parser("power", help="switch a device's power, or say whether it is on")
     power.add_argument("device")
     power.add_argument("switch", nargs="?", choices=("on", "off"))
+    reach = commands.add_parser(
+        "range", help="take a device out of range (its links drop, nobody hears it) or back"
+    )
+    reach.add_argument("device")
+    reach.add_argument("move", choices=("out", "back"))
     return parser
 
 
@@ -244,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
             message = {"op": "power", "device": args.device}
             if args.switch is not None:
                 message["on"] = args.switch == "on"
+        if args.command == "range":
+            action = "go_out_of_range" if args.move == "out" else "come_back_in_range"
+            message = {"op": "act", "device": args.device, "action": action}
         if args.command == "inject":
             lookup(args.fault)
             message = {

@@ -70,6 +70,13 @@ def test_serve_in_another_process_reached_by_a_plain_bleak_script(tmp_path: Path
         assert '"ambient_too_cold"' in injected.stdout
         state = iqos_sim("state", name, socket=socket)
         assert '"bonds": [' in state.stdout and '"pairing_mode": false' in state.stdout
+        assert iqos_sim("range", name, "out", socket=socket).returncode == 0
+        assert '"in_range": false' in iqos_sim("state", name, socket=socket).stdout
+        again = iqos_sim("range", name, "out", socket=socket)
+        assert again.returncode == 2 and again.stderr.count("\n") == 1
+        assert "out of range already" in again.stderr
+        assert iqos_sim("range", name, "back", socket=socket).returncode == 0
+        assert '"in_range": true' in iqos_sim("state", name, socket=socket).stdout
     finally:
         server.terminate()
         assert server.wait(10) == 0, "iqos-sim stops on SIGTERM and leaves the air cleanly"
@@ -81,6 +88,7 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path: Path) -> None:
         (("serve", "--model", "IQOS 9"), "unknown model 'IQOS 9'"),
         (("inject", "X", "no_such_fault"), "unknown fault 'no_such_fault'"),
         (("state", "X"), "no simulator at"),
+        (("range", "X", "away"), "invalid choice: 'away'"),
     ):
         result = iqos_sim(*args, socket=socket)
         assert result.returncode == 2
