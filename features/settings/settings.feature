@@ -22,6 +22,7 @@ Feature: Device settings
   @needs:haptics
   Scenario Outline: Turning off the vibration when an <model> is ready
     Given an <model> paired with the app
+    And the user turns on the vibration for "heating start, ready, near end, manual end"
     When the user turns off the vibration for "ready"
     Then the device vibrates for "heating start, near end, manual end"
     And the device does not vibrate for "ready"
@@ -47,6 +48,7 @@ Feature: Device settings
   @needs:haptics
   Scenario Outline: Turning the vibration of an <model> off and on again
     Given an <model> paired with the app
+    And the user turns on the vibration for "heating start, ready, near end, manual end"
     And the user turns off the vibration for "heating start, near end"
     When the user turns on the vibration for "heating start"
     Then the device vibrates for "heating start, ready, manual end"

@@ -42,6 +42,7 @@ Feature: Usage counters and sessions left
       | IQOS 3 DUO    |
       | IQOS 3 Multi  |
 
+  @needs:fault_injection
   Scenario Outline: A fully charged <model> has <sessions> sessions left on one charge
     Given an <model> paired with the app
     And the device is fully charged
@@ -53,7 +54,7 @@ Feature: Usage counters and sessions left
       | IQOS 3 DUO    | 2        |
       | IQOS 3 Multi  | 10       |
 
-  @needs:holder @needs:physical_actions
+  @needs:holder @needs:physical_actions @needs:fault_injection
   Scenario Outline: The holder of an <model> has one session fewer after a session
     Given an <model> paired with the app
     And the device is fully charged
