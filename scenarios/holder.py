@@ -47,11 +47,6 @@ def heating_ended(app: App) -> None:
     app.run(app.device.hands.pass_time(SESSION_SECONDS))
 
 
-@when(parsers.parse("{minutes:d} minutes pass"))
-def minutes_pass(app: App, minutes: int) -> None:
-    app.run(app.device.hands.pass_time(minutes * 60))
-
-
 @when(parsers.parse("the user smokes {count:d} heating sessions"))
 def smoke_sessions(app: App, count: int) -> None:
     """Whole sessions back to back, the holder staying out of the charger between them."""

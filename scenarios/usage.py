@@ -27,6 +27,14 @@ def seconds_pass(app: App, seconds: int) -> None:
     app.run(app.device.hands.pass_time(seconds))
 
 
+@given(parsers.parse("{minutes:d} minutes pass"))
+@when(parsers.parse("{minutes:d} minutes pass"))
+def minutes_pass(app: App, minutes: int) -> None:
+    """With the device left alone: charging, a heating session's profile, an advertising
+    window run on in that time."""
+    app.run(app.device.hands.pass_time(minutes * 60))
+
+
 @given(parsers.parse("{hours:d} hours pass"))
 @when(parsers.parse("{hours:d} hours pass"))
 def hours_pass(app: App, hours: int) -> None:
