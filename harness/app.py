@@ -189,7 +189,7 @@ class App:
         wanted = {device.address.upper() for device in self.devices}
         return self.run(
             discover(
-                scan_seconds=SCAN_SECONDS,
+                scan_seconds=SCAN_SECONDS * self.target.slowness,
                 until=lambda found: wanted <= set(found),
                 **self.target.client_options(),
             )

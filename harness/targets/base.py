@@ -81,6 +81,9 @@ class Target(ABC):
     patience: float = 60.0
     """Seconds a scenario waits for `provide`: a farm's target may first wait for a place
     that somebody else holds."""
+    slowness: float = 1.0
+    """How much slower than a quiet host the target's radio stack runs (a guest under
+    emulation measures it, `harness.guest.speed`); the app's scans last that much longer."""
     virtual_time: bool = False
     """Whether everything a scenario waits for (devices, radio, client) is a coroutine on
     this process's session loop, so that its idle waits may pass in virtual time

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
+import harness.app
+from harness.evidence import Evidence
 from harness.guest import __main__ as command
 from harness.guest.bringup import Adapter, guest_env
 from harness.guest.pytest_progress import Progress
 from harness.guest.runner import Boot, GuestConfig, Outcome, collect, guard, read_console
 from harness.guest.speed import MOST, SLOWNESS, calibrate, slowness_from, slowness_of
 from harness.guest.watch import PREFIX, STACKS, STACKS_REQUEST, Deadlines, Watch, stop_stalled
+from harness.loop import SessionLoop
 from harness.targets.base import Target, TargetError
 from harness.targets.bluez import ANSWER_TIMEOUT, CLIENT_ADAPTER, DEVICE_ADAPTERS, BluezTarget
 
@@ -278,3 +281,23 @@ def test_the_command_line_sets_the_stall_floor_and_the_overall_cap(
     assert command.main(["run", "--stall-floor", "30", "--timeout", "600", "--", "true"]) == 0
     assert command.main(["run", "--", "true"]) == 0
     assert [(c.stall_floor, c.timeout) for c in configs] == [(30.0, 600.0), (180.0, 3600.0)]
+
+
+def test_the_apps_scan_lasts_longer_on_a_slower_target(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan that ends before a slow guest's stack reports the device fails the step."""
+    lengths: list[float] = []
+
+    async def discover(scan_seconds: float, **_: object) -> list[object]:
+        lengths.append(scan_seconds)
+        return []
+
+    monkeypatch.setattr(harness.app, "discover", discover)
+    target = BluezTarget.from_environment(
+        {DEVICE_ADAPTERS: "hci0", CLIENT_ADAPTER: "hci1", SLOWNESS: "2.5"}
+    )
+    loop = SessionLoop()
+    try:
+        harness.app.App(loop, target, Evidence(), set()).scan()
+    finally:
+        loop.close()
+    assert lengths == [harness.app.SCAN_SECONDS * 2.5]
