@@ -455,12 +455,9 @@ class VirtualLink(LocalLink):
             return
         if isinstance(controller, VirtualController):
             self._listeners.discard(controller)
-        for connection in list(controller.le_connections.values()):
-            peer = self.find_le_controller(connection.peer_address)
-            if peer is not None:
-                peer_connection = peer.le_connections.get(connection.self_address)
-                if peer_connection is not None:
-                    peer.on_le_disconnected(peer_connection, _CONNECTION_TIMEOUT)
+        connections: list[LinkConnection] = list(controller.le_connections.values())
+        self._time_out_at_peers(connections)
+        for connection in connections:
             controller.on_le_disconnected(connection, _CONNECTION_TIMEOUT)
 
     def return_to_range(self, address: hci.Address | str) -> None:
@@ -518,6 +515,10 @@ class VirtualLink(LocalLink):
             controller.le_scan_enable = False
         connections: list[LinkConnection] = list(controller.le_connections.values())
         controller.le_connections.clear()
+        self._time_out_at_peers(connections)
+
+    def _time_out_at_peers(self, connections: list[LinkConnection]) -> None:
+        """The far end of each of these links sees a supervision timeout."""
         for connection in connections:
             peer = self.find_le_controller(connection.peer_address)
             if peer is None:
