@@ -107,6 +107,10 @@ class IqosClient:
     With `reconnect_seconds`, a link lost (not closed by the client) is taken up
     again in the background as soon as the device is heard, with the bond, as the
     official app does; after that many seconds without the device it gives up.
+
+    With `scan_window`, a scan for the device that has not heard it after that many
+    seconds starts again, within the same deadline: for radios that report a device
+    once per scan start and may lose that report (BlueZ over btvirt, docs/speed.md).
     """
 
     def __init__(
@@ -122,6 +126,7 @@ class IqosClient:
         allowed_addresses: frozenset[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         reconnect_seconds: float = 0.0,
+        scan_window: float | None = None,
         **_: Any,
     ) -> None:
         if allowed_addresses is not None:
@@ -145,6 +150,7 @@ class IqosClient:
         self._subscribers: list[asyncio.Queue[Notification]] = []
         self._leaving = False
         self.reconnect_seconds = reconnect_seconds
+        self.scan_window = scan_window
         self._reconnecting: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
 
@@ -262,11 +268,15 @@ class IqosClient:
         if self._adapter is not None:
             options["bluez"] = {"adapter": self._adapter}
         device: BLEDevice | None = None
+        window = self.scan_window or self.timeout
+        loop = asyncio.get_running_loop()
+        end = loop.time() + self.timeout
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.timeout):
-                device = await BleakScanner.find_device_by_address(
-                    self.address, timeout=self.timeout, **options
-                )
+                while device is None and loop.time() < end:
+                    device = await BleakScanner.find_device_by_address(
+                        self.address, timeout=min(window, end - loop.time()), **options
+                    )
         if device is None:
             raise self._not_advertising()
         return device

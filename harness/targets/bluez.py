@@ -57,6 +57,15 @@ timeout need not wait the real client's 10 s, but must not race a slow guest.
 It and the target's patience are multiplied by the guest's measured slowness
 (`IQOS_HIL_GUEST_SLOWNESS`, `harness.guest.speed`): a busy host slows the lane
 instead of failing it."""
+SCAN_WINDOW = 0.15
+"""The app starts its scan again after this long without hearing the devices it waits
+for (times the slowness). btvirt reports an advertisement only when scanning or
+advertising is switched on, and the kernel drops the report sent at the scan's start
+whenever it handles it before the discovery is under way, about half the time: the
+next report comes with the advertising rotation, up to a second later (docs/speed.md,
+the scan wait). A new scan is another chance within 0.15 s; where the first report
+arrives, it does within 0.05 s. On a real radio a device advertises every 20 to
+100 ms, and the first window hears it."""
 
 
 @dataclass
@@ -108,6 +117,7 @@ class BluezTarget(SimulatedTarget):
         self._scenario_started: float | None = None
         self.slowness = slowness
         self.patience = self.patience * slowness
+        self.scan_window = SCAN_WINDOW * slowness
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> BluezTarget:
@@ -216,4 +226,8 @@ class BluezTarget(SimulatedTarget):
         return False
 
     def client_options(self) -> dict[str, Any]:
-        return {"adapter": self.client_adapter, "timeout": ANSWER_TIMEOUT * self.slowness}
+        return {
+            "adapter": self.client_adapter,
+            "timeout": ANSWER_TIMEOUT * self.slowness,
+            "scan_window": self.scan_window,
+        }

@@ -21,7 +21,13 @@ from harness.guest.speed import MOST, SLOWNESS, calibrate, slowness_from, slowne
 from harness.guest.watch import PREFIX, STACKS, STACKS_REQUEST, Deadlines, Watch, stop_stalled
 from harness.loop import SessionLoop
 from harness.targets.base import Target, TargetError
-from harness.targets.bluez import ANSWER_TIMEOUT, CLIENT_ADAPTER, DEVICE_ADAPTERS, BluezTarget
+from harness.targets.bluez import (
+    ANSWER_TIMEOUT,
+    CLIENT_ADAPTER,
+    DEVICE_ADAPTERS,
+    SCAN_WINDOW,
+    BluezTarget,
+)
 
 pytest_plugins = ("pytester",)
 
@@ -284,14 +290,17 @@ def test_the_command_line_sets_the_stall_floor_and_the_overall_cap(
 
 
 def test_the_apps_scan_lasts_longer_on_a_slower_target(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A scan that ends before a slow guest's stack reports the device fails the step."""
-    lengths: list[float] = []
+    """A scan that ends before a slow guest's stack reports the device fails the step;
+    its windows (SCAN_WINDOW) grow alike."""
+    scans: list[tuple[float, float | None]] = []
 
-    async def discover(scan_seconds: float, **_: object) -> list[object]:
-        lengths.append(scan_seconds)
+    async def scan_until_heard(
+        wanted: set[str], seconds: float, window: float | None, options: dict[str, object]
+    ) -> list[object]:
+        scans.append((seconds, window))
         return []
 
-    monkeypatch.setattr(harness.app, "discover", discover)
+    monkeypatch.setattr(harness.app, "scan_until_heard", scan_until_heard)
     target = BluezTarget.from_environment(
         {DEVICE_ADAPTERS: "hci0", CLIENT_ADAPTER: "hci1", SLOWNESS: "2.5"}
     )
@@ -300,4 +309,5 @@ def test_the_apps_scan_lasts_longer_on_a_slower_target(monkeypatch: pytest.Monke
         harness.app.App(loop, target, Evidence(), set()).scan()
     finally:
         loop.close()
-    assert lengths == [harness.app.SCAN_SECONDS * 2.5]
+    assert scans == [(harness.app.SCAN_SECONDS * 2.5, SCAN_WINDOW * 2.5)]
+    assert target.client_options()["scan_window"] == SCAN_WINDOW * 2.5

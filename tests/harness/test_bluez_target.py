@@ -26,7 +26,7 @@ from harness.targets.btmon import (
 def test_adapters_come_from_the_environment() -> None:
     target = BluezTarget.from_environment({DEVICE_ADAPTERS: "hci0,hci1", CLIENT_ADAPTER: "hci2"})
     assert target.device_adapters == ["hci0", "hci1"]
-    assert target.client_options() == {"adapter": "hci2", "timeout": 5.0}
+    assert target.client_options() == {"adapter": "hci2", "timeout": 5.0, "scan_window": 0.15}
     assert Ability.SEVERAL_DEVICES in target.abilities
     assert Ability.STALE_BOND_RECOVERY not in target.abilities
 

@@ -1,0 +1,63 @@
+"""The client's scan for its device in windows (`scan_window`): started again until
+the device is heard, within the client's one deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from unittest.mock import MagicMock
+
+import pytest
+from bleak import BleakScanner
+
+from iqos.client import IqosClient
+from iqos.errors import NotAdvertising
+
+ADDRESS = "00:AA:01:00:00:00"
+
+
+class Radio:
+    """A fake `find_device_by_address`: the device is heard by the Nth scan, at once;
+    a scan that does not hear it lasts its whole timeout."""
+
+    def __init__(self, heard_by: int | None) -> None:
+        self.heard_by = heard_by
+        self.timeouts: list[float] = []
+        self.device = MagicMock(address=ADDRESS)
+
+    async def __call__(self, address: str, timeout: float, **_: Any) -> Any:
+        self.timeouts.append(timeout)
+        if len(self.timeouts) == self.heard_by:
+            return self.device
+        await asyncio.sleep(timeout)
+        return None
+
+
+@pytest.fixture
+def radio(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Radio:
+    fake = Radio(request.param)
+    monkeypatch.setattr(BleakScanner, "find_device_by_address", fake)
+    return fake
+
+
+@pytest.mark.parametrize("radio", [3], indirect=True)
+def test_a_window_that_did_not_hear_the_device_is_followed_by_a_new_scan(radio: Radio) -> None:
+    client = IqosClient(ADDRESS, timeout=2.0, scan_window=0.01)
+    assert asyncio.run(client._find()) is radio.device
+    assert radio.timeouts == [0.01, 0.01, 0.01]
+
+
+@pytest.mark.parametrize("radio", [None], indirect=True)
+def test_the_windows_end_at_the_clients_deadline(radio: Radio) -> None:
+    client = IqosClient(ADDRESS, timeout=0.05, scan_window=0.02)
+    with pytest.raises(NotAdvertising):
+        asyncio.run(client._find())
+    assert sum(radio.timeouts) == pytest.approx(0.05, abs=0.01)
+
+
+@pytest.mark.parametrize("radio", [2], indirect=True)
+def test_without_a_window_the_client_scans_once_for_its_whole_deadline(radio: Radio) -> None:
+    client = IqosClient(ADDRESS, timeout=0.05)
+    with pytest.raises(NotAdvertising):
+        asyncio.run(client._find())
+    assert radio.timeouts == [pytest.approx(0.05, abs=0.001)]
