@@ -86,6 +86,11 @@ REQUIRED_CHARACTERISTICS = (SCP_CONTROL_POINT, BATTERY_INFORMATION, DEVICE_STATU
 RECONNECT_PAUSE = 1.0
 """Seconds between the app's attempts to reconnect on its own, and before the first:
 a device that dropped the link on purpose is not taken again at once."""
+SCAN_STOP_GRACE = 2.0
+"""Seconds beyond a scan's own end for bleak to stop it: the guard only cuts a scan
+that hangs. A stop cancelled halfway leaves BlueZ discovering for this process, and
+its next scan is refused (`org.bluez.Error.InProgress`); the rehearsal met that when
+the guard ended with the scan."""
 LOSS_GRACE = 2.0
 """Seconds a refused read waits to see whether the link goes with it: a device that
 drops the link instead of answering may get a refusal out first (bless answers every
@@ -271,11 +276,12 @@ class IqosClient:
         window = self.scan_window or self.timeout
         loop = asyncio.get_running_loop()
         end = loop.time() + self.timeout
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self.timeout):
-                while device is None and loop.time() < end:
+        while device is None and loop.time() < end:
+            scan = min(window, end - loop.time())
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(scan + SCAN_STOP_GRACE):
                     device = await BleakScanner.find_device_by_address(
-                        self.address, timeout=min(window, end - loop.time()), **options
+                        self.address, timeout=scan, **options
                     )
         if device is None:
             raise self._not_advertising()
