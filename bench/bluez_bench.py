@@ -5,7 +5,8 @@ target, in the same guest run, so the ratio is free of the emulation's speed.
 
 Boots a QEMU guest (harness.guest) with BlueZ and two controllers and runs
 this file again inside it. There, for each target, ROUNDS times: a simulated
-IQOS 3 DUO is provided, then the app scans until it finds it, connects, pairs,
+IQOS 3 DUO is provided, then the app scans until it finds it (in the target's scan
+windows, as the app does), connects, pairs,
 reads the battery and the status, runs the diagnostics, disconnects, and the
 target releases it. Prints medians per operation and the bluez/virtual ratio,
 and writes bench/results/bluez.json.
@@ -35,8 +36,8 @@ MODEL = "iqos-3-duo"
 
 
 async def one_round(target: Any, model: Any, record: dict[str, list[float]]) -> None:
+    from harness.app import scan_until_heard
     from iqos.client import IqosClient
-    from iqos.discovery import discover
 
     async def timed(name: str, work: Callable[[], Awaitable[Any]]) -> Any:
         began = time.perf_counter()
@@ -48,7 +49,7 @@ async def one_round(target: Any, model: Any, record: dict[str, list[float]]) -> 
     options = target.client_options()
     wanted = device.address.upper()
     found = await timed(
-        "scan", lambda: discover(10.0, until=lambda seen: wanted in seen, **options)
+        "scan", lambda: scan_until_heard({wanted}, 10.0, target.scan_window, options)
     )
     if not any(each.address.upper() == wanted for each in found):
         raise RuntimeError(f"{device.label} was not found by a 10 s scan")

@@ -26,6 +26,7 @@ SCHEMA: dict[str, Any] = {
     "required": ["devices"],
     "properties": {
         "adapter": {"type": "string", "minLength": 1},
+        "scan_window": {"type": "number", "exclusiveMinimum": 0},
         "devices": {
             "type": "array",
             "minItems": 1,
@@ -67,6 +68,10 @@ class Bench:
     devices: tuple[BenchDevice, ...]
     cannot: dict[str, str] = field(default_factory=dict)
     """What this bench cannot do (an ability of the harness), each with the reason."""
+    scan_window: float | None = None
+    """Seconds after which a scan that has not heard its device starts again: for
+    controllers that report an advertisement only when a scan starts (btvirt, in the
+    rehearsal); a real radio needs none (docs/speed.md, the scan wait)."""
 
     @property
     def allowed_addresses(self) -> frozenset[str]:
@@ -107,4 +112,10 @@ def load_bench(path: Path) -> Bench:
         repeated = sorted({value for value in seen if seen.count(value) > 1})
         if repeated:
             raise BenchError(f"{path}: bench.devices: {key} {repeated[0]} is listed twice")
-    return Bench(path, raw.get("adapter"), tuple(devices), dict(raw.get("cannot") or {}))
+    return Bench(
+        path,
+        raw.get("adapter"),
+        tuple(devices),
+        dict(raw.get("cannot") or {}),
+        raw.get("scan_window"),
+    )

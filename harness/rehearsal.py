@@ -25,6 +25,8 @@ from typing import Any
 
 import yaml
 
+from harness.guest.speed import slowness_from
+from harness.targets.bluez import SCAN_WINDOW
 from simulator.control import request
 
 MODELS = ("iqos-3-duo", "iqos-2.4-plus", "iqos-3-multi")
@@ -45,10 +47,14 @@ class RehearsalError(RuntimeError):
     """The simulated bench could not be set up; the message says which part."""
 
 
-def bench_file(devices: list[dict[str, Any]], client_adapter: str) -> dict[str, Any]:
-    """The bench file for the served devices: named as the simulator names them."""
+def bench_file(
+    devices: list[dict[str, Any]], client_adapter: str, slowness: float = 1.0
+) -> dict[str, Any]:
+    """The bench file for the served devices: named as the simulator names them. Its
+    scans start again as the bluez target's do: the guest's controllers are btvirt's."""
     return {
         "adapter": client_adapter,
+        "scan_window": SCAN_WINDOW * slowness,
         "cannot": dict(CANNOT),
         "devices": [
             {"name": device["name"], "model": device["model_key"], "address": device["address"]}
@@ -98,7 +104,8 @@ async def rehearse(results: Path, pytest_arguments: list[str]) -> int:
     try:
         bench = results / "bench.yaml"
         await asyncio.to_thread(
-            bench.write_text, yaml.safe_dump(bench_file(devices, client), sort_keys=False)
+            bench.write_text,
+            yaml.safe_dump(bench_file(devices, client, slowness_from(os.environ)), sort_keys=False),
         )
         operator = results / "operator.yaml"
         await asyncio.to_thread(operator.write_text, yaml.safe_dump({"simulator": str(socket)}))

@@ -137,6 +137,7 @@ class HardwareTarget(OperatedTarget):
     ) -> None:
         super().__init__(operator)
         self.bench = bench
+        self.scan_window = bench.scan_window
         self.app_forgets = app_forgets
         self._in_use: set[str] = set()
 
@@ -204,6 +205,8 @@ class HardwareTarget(OperatedTarget):
         options: dict[str, Any] = {"allowed_addresses": self.bench.allowed_addresses}
         if self.bench.adapter is not None:
             options["adapter"] = self.bench.adapter
+        if self.bench.scan_window is not None:
+            options["scan_window"] = self.bench.scan_window
         return options
 
     def firmware(self) -> dict[str, str]:

@@ -41,6 +41,8 @@ DEVICE = "{name: a, model: iqos-3-duo, address: 'AA:BB:CC:DD:EE:01'}"
             "devices:\n  - {name: [a], model: iqos-3-duo, address: 'AA:BB:CC:DD:EE:01'}",
             "bench.devices.0.name: ['a'] is not of type 'string'",
         ),
+        (f"scan_window: 0\ndevices: [{DEVICE}]", "bench.scan_window: 0 is less than or equal"),
+        (f"scan_window: soon\ndevices: [{DEVICE}]", "bench.scan_window: 'soon' is not of type"),
         (f"cannot:\n  teleport: not here\ndevices: [{DEVICE}]", "bench.cannot: 'teleport' is not"),
         (f"cannot: [several_devices]\ndevices: [{DEVICE}]", "bench.cannot: ['several_devices']"),
         (

@@ -19,6 +19,7 @@ from harness.operator import (
 )
 from harness.rehearsal import bench_file
 from harness.targets.base import BenchBroken
+from harness.targets.bluez import SCAN_WINDOW
 from harness.targets.hardware import HardwareTarget
 from iqos.client import IqosClient
 from iqos.errors import BenchRefused
@@ -165,8 +166,9 @@ def test_the_rehearsal_bench_names_the_simulated_devices(tmp_path: Path) -> None
         {"name": "IQOS 3 DUO 0000", "address": "00:AA:01:00:00:00", "model": "IQOS 3 DUO",
          "model_key": "iqos-3-duo"},
     ]  # fmt: skip
-    written = bench_file(devices, "hci3")
+    written = bench_file(devices, "hci3", slowness=2.0)
     assert written["adapter"] == "hci3"
+    assert written["scan_window"] == SCAN_WINDOW * 2.0
     assert written["devices"] == [
         {"name": "IQOS 3 DUO 0000", "model": "iqos-3-duo", "address": "00:AA:01:00:00:00"}
     ]
@@ -178,4 +180,7 @@ def test_the_rehearsal_bench_names_the_simulated_devices(tmp_path: Path) -> None
     }
     path = tmp_path / "bench.yaml"
     path.write_text(yaml.safe_dump(written))
-    assert load_bench(path).allowed_addresses == {"00:AA:01:00:00:00"}
+    bench = load_bench(path)
+    assert bench.allowed_addresses == {"00:AA:01:00:00:00"}
+    target = HardwareTarget(bench, ScriptedOperator({}, "done"))
+    assert target.client_options()["scan_window"] == target.scan_window == SCAN_WINDOW * 2.0
