@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from typing import NoReturn
 
 CONTRACT = "tests/radio/test_contract.py"
 
@@ -41,22 +42,32 @@ def contract_command(results: str) -> list[str]:
     ]  # fmt: skip
 
 
+def refuse(message: str) -> NoReturn:
+    """A usage mistake: one line and exit code 2, no traceback."""
+    print(f"lane_job: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def features_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """The job's environment with only the first device controller for the features."""
+    if "IQOS_GUEST_RESULTS" not in environ:
+        refuse(
+            "runs in the guest runner's guests: python -m harness.guest run "
+            "--shards 2 --controllers 3 -- python -m harness.guest.lane_job (tox -e bluez)"
+        )
     devices = [name for name in environ.get("IQOS_BLUEZ_DEVICE_ADAPTERS", "").split(",") if name]
     if len(devices) < 2:
-        raise SystemExit(
-            "lane_job: the guest needs 3 controllers (--controllers 3): the features' "
-            f"device, the contract's second peripheral and the client; it has devices {devices}"
+        refuse(
+            "the guest needs 3 controllers (--controllers 3): the features' device, the "
+            f"contract's second peripheral and the client; it has devices {devices}"
         )
     return {**environ, "IQOS_BLUEZ_DEVICE_ADAPTERS": devices[0]}
 
 
 def main(argv: Sequence[str]) -> int:
+    environment = features_environment(os.environ)
     results = os.environ["IQOS_GUEST_RESULTS"]
-    features = subprocess.run(
-        features_command(results, argv), env=features_environment(os.environ), check=False
-    )
+    features = subprocess.run(features_command(results, argv), env=environment, check=False)
     contract = subprocess.run(contract_command(results), check=False)
     return max(features.returncode, contract.returncode)
 

@@ -24,9 +24,21 @@ def test_the_features_get_only_the_first_device_controller() -> None:
     assert environment["IQOS_HIL_SHARD"] == "0/2"
 
 
-def test_a_guest_without_the_contracts_second_peripheral_is_refused_with_the_option() -> None:
-    with pytest.raises(SystemExit, match="--controllers 3"):
+def test_outside_a_guest_it_says_how_to_run_it(capsys: pytest.CaptureFixture[str]) -> None:
+    outside = {name: value for name, value in GUEST.items() if name != "IQOS_GUEST_RESULTS"}
+    with pytest.raises(SystemExit) as stopped:
+        lane_job.features_environment(outside)
+    assert stopped.value.code == 2
+    assert "python -m harness.guest run --shards 2" in capsys.readouterr().err
+
+
+def test_a_guest_without_the_contracts_second_peripheral_is_refused_with_the_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
         lane_job.features_environment({**GUEST, "IQOS_BLUEZ_DEVICE_ADAPTERS": "hci0"})
+    assert stopped.value.code == 2
+    assert "--controllers 3" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
