@@ -122,18 +122,21 @@ def allure_config(output: Path, history: Path, known_issues: Path) -> dict[str, 
 
 
 def render(
-    folders: list[Path],
+    given: list[Path],
     output: Path,
     history: Path | None = None,
     known_issues: Path = KNOWN_ISSUES,
 ) -> Path:
     """One report from one or more result folders (a sharded run writes one each).
 
-    The output folder is emptied first: it holds this run's page and nothing older.
+    A shard that ran no scenario has none (a selection smaller than the shards), so
+    only a run where no folder has results is refused. The output folder is emptied
+    first: it holds this run's page and nothing older.
     """
-    for folder in folders:
-        if not folder.is_dir() or not any(folder.glob("*-result.json")):
-            raise ReportError(f"no allure results in {folder}: did the feature run start?")
+    folders = [each for each in given if each.is_dir() and any(each.glob("*-result.json"))]
+    if not folders:
+        named = ", ".join(str(each) for each in given)
+        raise ReportError(f"no allure results in {named}: did the feature run start?")
     allure = ensure_allure()
     output = output.resolve()
     history = (history or output.parent / f"{output.name}-history.jsonl").resolve()

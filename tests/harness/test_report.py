@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -11,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.report import KNOWN_ISSUES, ReportError, allure_config, known_issue_rules
+from harness.report import KNOWN_ISSUES, ReportError, allure_config, known_issue_rules, render
 from harness.report_categories import CATEGORIES
+from tests.harness.test_red_run import embedded_results
 
 
 def test_the_shipped_known_issues_file_loads() -> None:
@@ -90,3 +92,29 @@ def test_serving_a_folder_without_a_report_says_how_to_make_one(tmp_path: Path) 
     )
     assert answer.returncode == 2
     assert answer.stderr.strip() == f"report: no report in {tmp_path}: run python3 run.py features"
+
+
+def test_a_run_without_results_in_any_folder_is_refused_naming_them(tmp_path: Path) -> None:
+    shards = [tmp_path / "shard-0", tmp_path / "shard-1"]
+    shards[0].mkdir()
+    with pytest.raises(ReportError, match="did the feature run start") as raised:
+        render(shards, tmp_path / "html")
+    assert all(str(shard) in str(raised.value) for shard in shards)
+
+
+def test_a_shard_that_ran_no_scenario_leaves_the_others_report(tmp_path: Path) -> None:
+    """`python3 run.py bluez -- -k ...` may select fewer scenarios than there are guests."""
+    ran, idle = tmp_path / "shard-0", tmp_path / "shard-1"
+    ran.mkdir()
+    result = {
+        "uuid": "1",
+        "name": "Red on purpose",
+        "fullName": "red",
+        "status": "failed",
+        "start": 1_000,
+        "stop": 2_000,
+        "statusDetails": {"message": "expected a Multi"},
+    }
+    (ran / "1-result.json").write_text(json.dumps(result))
+    index = render([ran, idle], tmp_path / "html")
+    assert embedded_results(index)["Red on purpose"]["status"] == "failed"
