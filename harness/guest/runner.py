@@ -51,6 +51,8 @@ MONITOR_CAPTURE = "monitor.pcap"
 MARKER = "iqos-guest: "
 #: Exit code of the runner when the guest never got to run the job.
 SETUP_FAILED = 125
+#: pytest's exit code for a session that selected nothing.
+NO_TESTS_COLLECTED = 5
 
 #: Host variables the job sees; the rest (the coding client's, the host's HOME
 #: and its caches) would point at places the read-only guest cannot write.
@@ -368,7 +370,8 @@ def reuse_results_dir(folder: Path) -> None:
 
 def run_shards(argv: Sequence[str], config: GuestConfig, results: Path | None, shards: int) -> int:
     """Boot `shards` guests side by side, each running argv with IQOS_HIL_SHARD=I/N
-    and its own results folder (results/shard-I); the worst exit code wins.
+    and its own results folder (results/shard-I); the worst exit code wins
+    (`worst_exit_code`).
 
     A guest spends much of its time waiting on the radio, so guests side by side
     overlap well, as long as their vCPUs do not outnumber the cores (`vcpus_for`)."""
@@ -384,7 +387,15 @@ def run_shards(argv: Sequence[str], config: GuestConfig, results: Path | None, s
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=shards) as pool:
         outcomes = list(pool.map(shard, range(shards)))
-    return max(outcome.exit_code for outcome in outcomes)
+    return worst_exit_code([outcome.exit_code for outcome in outcomes])
+
+
+def worst_exit_code(codes: Sequence[int]) -> int:
+    """The worst shard's exit code, where pytest's "no tests collected" counts only if
+    every shard says it: a selection smaller than the shards leaves some shards idle,
+    and a failure in another must not read as an empty selection."""
+    counted = [code for code in codes if code != NO_TESTS_COLLECTED]
+    return max(counted) if counted else NO_TESTS_COLLECTED
 
 
 def run_in_guest(

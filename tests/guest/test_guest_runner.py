@@ -48,6 +48,7 @@ from harness.guest.runner import (
     qemu_argv,
     reuse_results_dir,
     vcpus_for,
+    worst_exit_code,
 )
 from harness.targets.btmon import (
     LINKTYPE_BLUETOOTH_LINUX_MONITOR,
@@ -386,3 +387,13 @@ def test_smoke_passes_in_a_real_guest(tmp_path: Path) -> None:
     assert "smoke PASS" in done.stdout
     smoke = json.loads((tmp_path / "results" / "smoke.json").read_text())
     assert set(smoke["steps"]) >= {"scan", "connect", "read", "pair"}
+
+
+@pytest.mark.parametrize(
+    ("codes", "worst"),
+    [([0, 0], 0), ([1, 0], 1), ([0, 5], 0), ([1, 5], 1), ([5, 5], 5), ([125, 1], 125)],
+)
+def test_a_shard_that_selected_nothing_does_not_hide_the_others_outcome(
+    codes: list[int], worst: int
+) -> None:
+    assert worst_exit_code(codes) == worst
