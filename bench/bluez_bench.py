@@ -36,8 +36,8 @@ MODEL = "iqos-3-duo"
 
 
 async def one_round(target: Any, model: Any, record: dict[str, list[float]]) -> None:
-    from harness.app import scan_until_heard
     from iqos.client import IqosClient
+    from iqos.discovery import discover
 
     async def timed(name: str, work: Callable[[], Awaitable[Any]]) -> Any:
         began = time.perf_counter()
@@ -49,7 +49,7 @@ async def one_round(target: Any, model: Any, record: dict[str, list[float]]) -> 
     options = target.client_options()
     wanted = device.address.upper()
     found = await timed(
-        "scan", lambda: scan_until_heard({wanted}, 10.0, target.scan_window, options)
+        "scan", lambda: discover(10.0, until=lambda seen: wanted in seen, **options)
     )
     if not any(each.address.upper() == wanted for each in found):
         raise RuntimeError(f"{device.label} was not found by a 10 s scan")

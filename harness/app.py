@@ -60,28 +60,6 @@ class Heard:
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
-async def scan_until_heard(
-    wanted: set[str], seconds: float, window: float | None, options: dict[str, Any]
-) -> list[DiscoveredDevice]:
-    """Scan until every wanted address is heard, for at most `seconds`; with a
-    `window`, the scan starts again after each window that did not hear them all
-    (`Target.scan_window`). What an earlier window heard is kept: a device is heard
-    once per scan where the radio reports it once."""
-    if window is None:
-        return await discover(seconds, until=lambda found: wanted <= set(found), **options)
-    heard: dict[str, DiscoveredDevice] = {}
-    loop = asyncio.get_running_loop()
-    end = loop.time() + seconds
-    while True:
-        left = end - loop.time()
-        for device in await discover(
-            min(window, left), until=lambda found: wanted <= set(found) | set(heard), **options
-        ):
-            heard[device.address.upper()] = device
-        if wanted <= set(heard) or loop.time() >= end:
-            return sorted(heard.values(), key=lambda d: -d.rssi)
-
-
 class App:
     def __init__(
         self, loop: SessionLoop, target: Target, evidence: Evidence, wanted: set[str]
@@ -210,11 +188,10 @@ class App:
     def _discover(self) -> list[DiscoveredDevice]:
         wanted = {device.address.upper() for device in self.devices}
         return self.run(
-            scan_until_heard(
-                wanted,
-                SCAN_SECONDS * self.target.slowness,
-                self.target.scan_window,
-                self.target.client_options(),
+            discover(
+                scan_seconds=SCAN_SECONDS * self.target.slowness,
+                until=lambda found: wanted <= set(found),
+                **self.target.client_options(),
             )
         )
 

@@ -63,12 +63,17 @@ async def discover(
     scanner_backend: Any = None,
     adapter: str | None = None,
     allowed_addresses: frozenset[str] | None = None,
+    scan_window: float | None = None,
     **_: Any,
 ) -> list[DiscoveredDevice]:
     """Scan for up to `scan_seconds`, or until `until(found)` says enough was seen.
 
     Waits only for what the caller needs: a scenario that knows which device it
-    expects stops as soon as that device's scan response has arrived.
+    expects stops as soon as that device's scan response has arrived. With
+    `scan_window`, a scan that has not seen enough after that many seconds starts
+    again, within the same `scan_seconds`, keeping what it heard: for radios that
+    report a device once per scan start and may lose that report (BlueZ over
+    btvirt, docs/speed.md).
     """
     found: dict[str, DiscoveredDevice] = {}
     enough = asyncio.Event()
@@ -88,7 +93,12 @@ async def discover(
         options["backend"] = scanner_backend
     if adapter is not None:
         options["bluez"] = {"adapter": adapter}
-    async with BleakScanner(on_advertisement, **options):
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(enough.wait(), scan_seconds)
-    return sorted(found.values(), key=lambda d: -d.rssi)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + scan_seconds
+    window = scan_window or scan_seconds
+    while True:
+        async with BleakScanner(on_advertisement, **options):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(enough.wait(), min(window, end - loop.time()))
+        if enough.is_set() or loop.time() >= end:
+            return sorted(found.values(), key=lambda d: -d.rssi)

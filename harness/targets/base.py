@@ -84,10 +84,6 @@ class Target(ABC):
     slowness: float = 1.0
     """How much slower than a quiet host the target's radio stack runs (a guest under
     emulation measures it, `harness.guest.speed`); the app's scans last that much longer."""
-    scan_window: float | None = None
-    """Seconds after which the app starts its scan again while it has not heard every
-    device it waits for; None keeps one scan. For radios that report an advertisement
-    only when a scan starts, and may lose that report (docs/speed.md, the scan wait)."""
     virtual_time: bool = False
     """Whether everything a scenario waits for (devices, radio, client) is a coroutine on
     this process's session loop, so that its idle waits may pass in virtual time

@@ -117,7 +117,6 @@ class BluezTarget(SimulatedTarget):
         self._scenario_started: float | None = None
         self.slowness = slowness
         self.patience = self.patience * slowness
-        self.scan_window = SCAN_WINDOW * slowness
 
     @classmethod
     def from_environment(cls, environment: Mapping[str, str]) -> BluezTarget:
@@ -229,5 +228,5 @@ class BluezTarget(SimulatedTarget):
         return {
             "adapter": self.client_adapter,
             "timeout": ANSWER_TIMEOUT * self.slowness,
-            "scan_window": self.scan_window,
+            "scan_window": SCAN_WINDOW * self.slowness,
         }

@@ -137,7 +137,6 @@ class HardwareTarget(OperatedTarget):
     ) -> None:
         super().__init__(operator)
         self.bench = bench
-        self.scan_window = bench.scan_window
         self.app_forgets = app_forgets
         self._in_use: set[str] = set()
 

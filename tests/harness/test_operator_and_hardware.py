@@ -183,4 +183,4 @@ def test_the_rehearsal_bench_names_the_simulated_devices(tmp_path: Path) -> None
     bench = load_bench(path)
     assert bench.allowed_addresses == {"00:AA:01:00:00:00"}
     target = HardwareTarget(bench, ScriptedOperator({}, "done"))
-    assert target.client_options()["scan_window"] == target.scan_window == SCAN_WINDOW * 2.0
+    assert target.client_options()["scan_window"] == SCAN_WINDOW * 2.0
