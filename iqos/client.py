@@ -12,12 +12,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bleak import BleakClient, BleakScanner
+from bleak import BleakClient
 from bleak.args.bluez import BlueZNotifyArgs
 from bleak.backends.device import BLEDevice
 from bleak.exc import BleakDeviceNotFoundError, BleakError
 
 from iqos.diagnostics import Diagnostics, findings
+from iqos.discovery import find_by_address
 from iqos.errors import (
     BadAnswer,
     BenchRefused,
@@ -86,11 +87,6 @@ REQUIRED_CHARACTERISTICS = (SCP_CONTROL_POINT, BATTERY_INFORMATION, DEVICE_STATU
 RECONNECT_PAUSE = 1.0
 """Seconds between the app's attempts to reconnect on its own, and before the first:
 a device that dropped the link on purpose is not taken again at once."""
-SCAN_STOP_GRACE = 2.0
-"""Seconds beyond a scan's own end for bleak to stop it: the guard only cuts a scan
-that hangs. A stop cancelled halfway leaves BlueZ discovering for this process, and
-its next scan is refused (`org.bluez.Error.InProgress`); the rehearsal met that when
-the guard ended with the scan."""
 LOSS_GRACE = 2.0
 """Seconds a refused read waits to see whether the link goes with it: a device that
 drops the link instead of answering may get a refusal out first (bless answers every
@@ -267,22 +263,13 @@ class IqosClient:
         raise OperationTimeout(f"could not connect to {self.address}: {last}")
 
     async def _find(self) -> BLEDevice:
-        options: dict[str, Any] = {}
-        if self._scanner_backend is not None:
-            options["backend"] = self._scanner_backend
-        if self._adapter is not None:
-            options["bluez"] = {"adapter": self._adapter}
-        device: BLEDevice | None = None
-        window = self.scan_window or self.timeout
-        loop = asyncio.get_running_loop()
-        end = loop.time() + self.timeout
-        while device is None and loop.time() < end:
-            scan = min(window, end - loop.time())
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(scan + SCAN_STOP_GRACE):
-                    device = await BleakScanner.find_device_by_address(
-                        self.address, timeout=scan, **options
-                    )
+        device = await find_by_address(
+            self.address,
+            self.timeout,
+            scan_window=self.scan_window,
+            scanner_backend=self._scanner_backend,
+            adapter=self._adapter,
+        )
         if device is None:
             raise self._not_advertising()
         return device

@@ -17,6 +17,12 @@ from iqos.protocol import COMPANY_ID, PairingState, ProtocolError, decode_manufa
 from iqos.protocol.model import ModelSpec
 from iqos.protocol.uuids import RRP_SERVICE
 
+SCAN_STOP_GRACE = 2.0
+"""Seconds beyond a scan's own end for bleak to stop it: the guard only cuts a scan
+that hangs. A stop cancelled halfway leaves BlueZ discovering for this process, and
+its next scan is refused (`org.bluez.Error.InProgress`); the rehearsal met that when
+the guard ended with the scan."""
+
 
 @dataclass(frozen=True)
 class DiscoveredDevice:
@@ -102,3 +108,34 @@ async def discover(
                 await asyncio.wait_for(enough.wait(), min(window, end - loop.time()))
         if enough.is_set() or loop.time() >= end:
             return sorted(found.values(), key=lambda d: -d.rssi)
+
+
+async def find_by_address(
+    address: str,
+    timeout: float,
+    *,
+    scan_window: float | None = None,
+    scanner_backend: Any = None,
+    adapter: str | None = None,
+) -> BLEDevice | None:
+    """The device at `address` once a scan hears it, or None after `timeout` seconds.
+
+    With `scan_window`, a scan that has not heard it after that many seconds starts
+    again, within the same `timeout`: for radios that report a device once per scan
+    start and may lose that report (BlueZ over btvirt, docs/speed.md).
+    """
+    options: dict[str, Any] = {}
+    if scanner_backend is not None:
+        options["backend"] = scanner_backend
+    if adapter is not None:
+        options["bluez"] = {"adapter": adapter}
+    device: BLEDevice | None = None
+    window = scan_window or timeout
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while device is None and loop.time() < end:
+        scan = min(window, end - loop.time())
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(scan + SCAN_STOP_GRACE):
+                device = await BleakScanner.find_device_by_address(address, timeout=scan, **options)
+    return device

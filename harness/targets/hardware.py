@@ -9,11 +9,11 @@ each waiting out its own timeouts.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bleak import BleakClient, BleakScanner
-from bleak.args.bluez import BlueZClientArgs, BlueZScannerArgs
+from bleak import BleakClient
+from bleak.args.bluez import BlueZClientArgs
 from bleak.exc import BleakError
 
 from harness.bench import Bench, BenchDevice, load_bench
@@ -21,9 +21,14 @@ from harness.operator import Instruction, Operator, OperatorError, PromptOperato
 from harness.tags import Ability
 from harness.targets.base import BenchBroken, DeviceUnderTest, Hands, Target, TargetError
 from harness.targets.registry import TargetOptions
+from iqos.discovery import find_by_address
 from iqos.protocol.model import ModelSpec
 
+if TYPE_CHECKING:
+    from dbus_fast.aio import MessageBus
+
 FORGET_SCAN_SECONDS = 10.0
+T = TypeVar("T")
 
 
 def build(options: TargetOptions) -> HardwareTarget:
@@ -42,17 +47,60 @@ def build(options: TargetOptions) -> HardwareTarget:
 async def forget_on_client(bench: Bench, device: BenchDevice) -> None:
     """Drop the app's bond with the device, if the platform keeps one: a bond from
     the scenario before would meet a device that no longer has it."""
-    scanner_options: BlueZScannerArgs = {}
     client_options: BlueZClientArgs = {}
     if bench.adapter:
-        scanner_options["adapter"] = client_options["adapter"] = bench.adapter
-    found = await BleakScanner.find_device_by_address(
-        device.address, timeout=FORGET_SCAN_SECONDS, bluez=scanner_options
+        client_options["adapter"] = bench.adapter
+    found = await find_by_address(
+        device.address,
+        FORGET_SCAN_SECONDS,
+        scan_window=bench.scan_window,
+        adapter=bench.adapter or None,
     )
     if found is None:
         raise BenchBroken(f"bench broken: {device.name} is not advertising after 'prepare'")
     with contextlib.suppress(NotImplementedError, BleakError):
         await BleakClient(found, bluez=client_options).unpair()
+
+
+async def on_bench_bluez(
+    bench: Bench, action: Callable[[MessageBus, str], Awaitable[T]]
+) -> T | None:
+    """`action` on BlueZ's bench adapter over the system bus, where the bench machine
+    runs BlueZ; None where it does not, or when BlueZ refuses. The BlueZ modules are
+    imported here and in the actions: they need dbus-fast, which only Linux has."""
+    try:
+        from simulator.radio.bluez_bus import BluezError, system_bus
+    except ImportError:  # no dbus-fast: not Linux
+        return None
+    try:
+        bus = await system_bus()
+    except BluezError:
+        return None
+    try:
+        return await action(bus, bench.adapter or "hci0")
+    except BluezError:
+        return None
+    finally:
+        bus.disconnect()
+
+
+async def drop_links_on_client(bench: Bench, addresses: Collection[str]) -> None:
+    """End the app's links to a scenario's devices at once, with the kernel's mgmt
+    Disconnect on the bench adapter: over the air the disconnect bluetoothd itself
+    sends, without its 2 s DISCONNECT_TIMER first (docs/bluez-lane.md, learned 4).
+    Where that is not allowed (btmgmt needs CAP_NET_ADMIN) or BlueZ is not there,
+    the app's own disconnect ends them, 2 s later."""
+    wanted = {address.upper() for address in addresses}
+
+    async def drop(bus: MessageBus, adapter: str) -> None:
+        from simulator.radio.bluez_host import address_of, drop_link, peers
+
+        for path, props in (await peers(bus, adapter)).items():
+            if address_of(path) in wanted and props.get("Connected"):
+                await drop_link(bus, path, str(props.get("AddressType", "public")))
+
+    if wanted:
+        await on_bench_bluez(bench, drop)
 
 
 class OperatorHands(Hands):
@@ -134,10 +182,12 @@ class HardwareTarget(OperatedTarget):
         bench: Bench,
         operator: Operator,
         app_forgets: Callable[[Bench, BenchDevice], Awaitable[None]] = forget_on_client,
+        app_lets_go: Callable[[Bench, Collection[str]], Awaitable[None]] = drop_links_on_client,
     ) -> None:
         super().__init__(operator)
         self.bench = bench
         self.app_forgets = app_forgets
+        self.app_lets_go = app_lets_go
         self._in_use: set[str] = set()
 
     async def start(self) -> None:
@@ -175,30 +225,22 @@ class HardwareTarget(OperatedTarget):
         return DeviceUnderTest(device.name, model, device.address, device.name, hands)
 
     async def release(self) -> None:
-        self._in_use.clear()
+        in_use, self._in_use = self._in_use, set()
+        await self.app_lets_go(self.bench, in_use)
 
     async def app_holds_bond(self, address: str) -> bool | None:
         """BlueZ's record of the device on the bench adapter, where the bench machine runs
         BlueZ; None elsewhere (another platform keeps its bonds out of reach)."""
-        try:
-            from simulator.radio.bluez_bus import BluezError, system_bus
+
+        async def bonded(bus: MessageBus, adapter: str) -> bool:
             from simulator.radio.bluez_host import address_of, peers
-        except ImportError:  # no dbus-fast: not Linux
-            return None
-        adapter = self.bench.adapter or "hci0"
-        try:
-            bus = await system_bus()
-        except BluezError:
-            return None
-        try:
+
             for path, props in (await peers(bus, adapter)).items():
                 if address_of(path) == address.upper():
                     return bool(props.get("Bonded", props.get("Paired", False)))
             return False
-        except BluezError:
-            return None
-        finally:
-            bus.disconnect()
+
+        return await on_bench_bluez(self.bench, bonded)
 
     def client_options(self) -> dict[str, Any]:
         options: dict[str, Any] = {"allowed_addresses": self.bench.allowed_addresses}

@@ -24,7 +24,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bleak import BleakClient, BleakScanner
+from bleak import BleakClient
 from bleak.exc import BleakError
 
 from harness.bleak_backend import ENVIRONMENT_VARIABLE, BumbleClient, BumbleScanner
@@ -34,6 +34,7 @@ from harness.tags import Ability
 from harness.targets.base import BenchBroken, DeviceUnderTest, Target, TargetError
 from harness.targets.hardware import OperatedTarget, OperatorHands
 from harness.targets.registry import TargetOptions
+from iqos.discovery import find_by_address
 from iqos.models import load_models
 from iqos.protocol.model import ModelSpec
 
@@ -217,8 +218,8 @@ class LabgridTarget(OperatedTarget):
 
     async def _forget(self, place: HeldPlace) -> None:
         """The app drops its bond with the device, and the device shows it is there."""
-        found = await BleakScanner.find_device_by_address(
-            place.address, timeout=FORGET_SCAN_SECONDS, backend=BumbleScanner
+        found = await find_by_address(
+            place.address, FORGET_SCAN_SECONDS, scanner_backend=BumbleScanner
         )
         if found is None:
             raise BenchBroken(

@@ -1,16 +1,20 @@
-"""The client's scan for its device in windows (`scan_window`): started again until
-the device is heard, within the client's one deadline."""
+"""Scans for one device in windows (`scan_window`): started again until the device
+is heard, within one deadline; by the client before a connect, and by a bench's
+app forgetting its device before each scenario."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock
 
 import pytest
-from bleak import BleakScanner
+from bleak import BleakClient, BleakScanner
 
+from harness.bench import load_bench
+from harness.targets.hardware import forget_on_client
 from iqos.client import IqosClient
 from iqos.errors import NotAdvertising
 
@@ -68,3 +72,24 @@ def test_without_a_window_the_client_scans_once_for_its_whole_deadline(radio: Ra
     with pytest.raises(NotAdvertising):
         asyncio.run(client._find())
     assert radio.timeouts == [pytest.approx(0.05, abs=0.001)]
+
+
+@pytest.mark.parametrize("radio", [3], indirect=True)
+def test_a_bench_app_forgets_its_device_after_scanning_in_the_benchs_windows(
+    radio: Radio, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forgotten: list[BleakClient] = []
+
+    async def unpair(client: BleakClient) -> None:
+        forgotten.append(client)
+
+    monkeypatch.setattr(BleakClient, "unpair", unpair)
+    path = tmp_path / "bench.yaml"
+    path.write_text(
+        f"adapter: hci1\nscan_window: 0.01\n"
+        f"devices:\n  - {{name: duo, model: iqos-3-duo, address: '{ADDRESS}'}}\n"
+    )
+    bench = load_bench(path)
+    asyncio.run(forget_on_client(bench, bench.devices[0]))
+    assert radio.timeouts == [0.01, 0.01, 0.01]
+    assert len(forgotten) == 1

@@ -3,6 +3,7 @@ prompt answered through pipes, bench safety, and a broken bench failing fast."""
 
 import asyncio
 import io
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from harness.operator import (
 from harness.rehearsal import bench_file
 from harness.targets.base import BenchBroken
 from harness.targets.bluez import SCAN_WINDOW
-from harness.targets.hardware import HardwareTarget
+from harness.targets.hardware import HardwareTarget, drop_links_on_client
 from iqos.client import IqosClient
 from iqos.errors import BenchRefused
 from iqos.models import model_named
@@ -122,6 +123,35 @@ def test_a_failed_operator_action_breaks_the_bench_and_later_scenarios_fail_fast
         "remove_holder",
     ]
     assert forgotten == ["bench-duo-1"]
+
+
+def test_the_end_of_a_scenario_lets_the_apps_links_to_its_devices_go(tmp_path: Path) -> None:
+    operator = ScriptedOperator({"prepare": "done", "enter_pairing_mode": "done"})
+    let_go: list[set[str]] = []
+
+    async def app_forgets(_bench: Bench, _device: BenchDevice) -> None:
+        return None
+
+    async def app_lets_go(_bench: Bench, addresses: Collection[str]) -> None:
+        let_go.append(set(addresses))
+
+    target = HardwareTarget(load_bench(bench(tmp_path)), operator, app_forgets, app_lets_go)
+
+    async def two_scenarios() -> None:
+        await target.start()
+        for _ in range(2):
+            await target.provide(model_named("IQOS 3 DUO"))
+            await target.release()
+
+    asyncio.run(two_scenarios())
+    assert let_go == [{"C8:12:34:56:78:9A"}, {"C8:12:34:56:78:9A"}]
+
+
+def test_without_bluez_on_the_bench_machine_the_links_are_left_to_the_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DBUS_SYSTEM_BUS_ADDRESS", f"unix:path={tmp_path}/no-bus")
+    asyncio.run(drop_links_on_client(load_bench(bench(tmp_path)), {"C8:12:34:56:78:9A"}))
 
 
 def test_a_bench_says_what_it_cannot_do_and_has_only_its_models(tmp_path: Path) -> None:
