@@ -1,8 +1,9 @@
 """Rehearse the hardware target on BlueZ, with simulated devices as the bench.
 
-    python -m harness.rehearsal --results DIR [-- PYTEST ARGUMENTS]
+    python -m harness.rehearsal [--results DIR] [-- PYTEST ARGUMENTS]
 
-Runs where the bluez target runs (in the QEMU guest: `tox -e rehearsal`).
+Runs where the bluez target runs (in the QEMU guests: `tox -e rehearsal`, two
+side by side, each with its share of the scenarios through `IQOS_HIL_SHARD`).
 `iqos-sim serve --radio bluez` serves one device per device adapter (one of
 each model, as far as the adapters go); a bench file lists them by their
 addresses, with the client's adapter; the operator is bound to the simulator,
@@ -10,8 +11,9 @@ so "remove the holder" removes it. Then the features run with `--target
 hardware`: the bench file, bench safety, the operator and stock bleak on the
 bench adapter, which is the path a real bench takes, end to end.
 
-Writes the bench file, the operator script and the simulator's log to DIR, and
-exits with pytest's exit code.
+Writes the bench file, the operator script, the simulator's log, `junit.xml`
+and `allure-results/` to DIR (by default the guest's results folder,
+`$IQOS_GUEST_RESULTS`), and exits with pytest's exit code.
 """
 
 from __future__ import annotations
@@ -112,7 +114,8 @@ async def rehearse(results: Path, pytest_arguments: list[str]) -> int:
         pytest = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "features",
             "--target", "hardware", "--bench", str(bench), "--operator", str(operator),
-            *pytest_arguments,
+            "--junitxml", str(results / "junit.xml"),
+            "--alluredir", str(results / "allure-results"), *pytest_arguments,
         )  # fmt: skip
         return await pytest.wait()
     finally:
@@ -122,9 +125,15 @@ async def rehearse(results: Path, pytest_arguments: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.rehearsal", description=__doc__)
-    parser.add_argument("--results", type=Path, required=True)
+    parser.add_argument(
+        "--results", type=Path, help="folder for the bench's files (default $IQOS_GUEST_RESULTS)"
+    )
     parser.add_argument("pytest_arguments", nargs="*", metavar="-- PYTEST ARGUMENTS")
     args = parser.parse_args(argv)
+    if args.results is None:
+        if "IQOS_GUEST_RESULTS" not in os.environ:
+            parser.error("--results DIR is needed outside the guest runner (tox -e rehearsal)")
+        args.results = Path(os.environ["IQOS_GUEST_RESULTS"])
     args.results.mkdir(parents=True, exist_ok=True)
     try:
         return asyncio.run(rehearse(args.results, args.pytest_arguments))
