@@ -229,8 +229,15 @@ def _path_problems(words: list[str]) -> Iterator[str]:
             yield f"{value} does not exist"
 
 
+PYTHON_OWN_MODULES = frozenset({"pip", "venv"})
+"""Modules a user's python3 brings itself: the tox environments this test runs in are
+made by uv, without pip."""
+
+
 def _python_problems(arguments: list[str], jobs: frozenset[str]) -> Iterator[str]:
     if arguments[:1] == ["-m"] and len(arguments) > 1:
+        if arguments[1] in PYTHON_OWN_MODULES:
+            return
         try:
             found = importlib.util.find_spec(arguments[1]) is not None
         except ModuleNotFoundError:
