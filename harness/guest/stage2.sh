@@ -58,7 +58,8 @@ PYTHONPATH="$ROOT" PYTHONDONTWRITEBYTECODE=1 "$PYTHON" -m harness.guest.bringup 
   --results "$R" --controllers "$CONTROLLERS" --clients "$CLIENTS" --timeout "$READY_TIMEOUT" > "$R/bringup.log" 2>&1 &
 BRINGUP_PID=$!
 # shellcheck disable=SC2086  # the options are words
-/usr/libexec/bluetooth/bluetoothd $BLUETOOTHD_OPTIONS > "$R/bluetoothd.log" 2>&1 &
+/usr/libexec/bluetooth/bluetoothd -f "$ROOT/harness/guest/main.conf" $BLUETOOTHD_OPTIONS \
+  > "$R/bluetoothd.log" 2>&1 &
 mark bluetoothd-started
 
 # bringup writes guest.env once both controllers are powered on D-Bus, or dies

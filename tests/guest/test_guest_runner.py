@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import gzip
 import json
 import os
@@ -397,3 +398,14 @@ def test_a_shard_that_selected_nothing_does_not_hide_the_others_outcome(
     codes: list[int], worst: int
 ) -> None:
     assert worst_exit_code(codes) == worst
+
+
+def test_the_guests_bluetoothd_runs_with_its_own_configuration_without_eatt() -> None:
+    """A real IQOS has one ATT bearer; closing an EATT channel froze bluetoothd 5.66
+    (docs/bluez-lane.md, learned 19). The host's main.conf must not decide."""
+    conf = STAGE2.parent / "main.conf"
+    parser = configparser.ConfigParser()
+    parser.read_string(conf.read_text())
+    assert parser.getint("GATT", "Channels") == 1
+    assert parser.getboolean("Policy", "AutoEnable")
+    assert '-f "$ROOT/harness/guest/main.conf"' in STAGE2.read_text()
