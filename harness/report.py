@@ -17,6 +17,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.report_categories import CATEGORIES
+from harness.run_record import ENVIRONMENT
 from iqos.protocol.documents import decode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,8 @@ REPORT_NAME = "iqos-hil features"
 KNOWN_ISSUES = ROOT / "features" / "known-issues.yaml"
 HIDDEN_LABELS = ("thread", "framework", "language")
 """Labels allure-pytest-bdd adds that tell a scenario's reader nothing."""
+PROPERTY_SEPARATOR = re.compile(r"(?<!\\)=")
+"""Between a key and its value in environment.properties; a key escapes its own `=`."""
 
 
 class ReportError(RuntimeError):
@@ -145,6 +149,8 @@ def render(
         merged = Path(work) / "allure-results"
         for folder in folders:
             shutil.copytree(folder, merged, dirs_exist_ok=True)
+        if len(folders) > 1:
+            (merged / ENVIRONMENT).write_text(merged_environment(folders), encoding="utf-8")
         config = Path(work) / "allurerc.json"
         config.write_text(json.dumps(allure_config(output, history, known_issues)))
         generated = subprocess.run(
@@ -159,6 +165,24 @@ def render(
     if not index.exists():
         raise ReportError(f"allure generate wrote no {index}")
     return index
+
+
+def merged_environment(folders: list[Path]) -> str:
+    """The shards' environment.properties as one: a value they share once, and values
+    that differ (each shard's selection, a guest's host name) side by side. Copied
+    over each other, the last shard's would speak for the whole report."""
+    values: dict[str, list[str]] = {}
+    for folder in folders:
+        path = folder / ENVIRONMENT
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        for line in lines:
+            parts = PROPERTY_SEPARATOR.split(line, maxsplit=1)
+            if len(parts) == 2:
+                key, value = parts
+                known = values.setdefault(key, [])
+                if value not in known:
+                    known.append(value)
+    return "".join(f"{key}={'; '.join(each)}\n" for key, each in values.items())
 
 
 def serve(folder: Path, port: int, open_browser: bool) -> None:

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.report import KNOWN_ISSUES, ReportError, allure_config, known_issue_rules, render
+from harness.report import (
+    KNOWN_ISSUES,
+    ReportError,
+    allure_config,
+    known_issue_rules,
+    merged_environment,
+    render,
+)
 from harness.report_categories import CATEGORIES
 from tests.harness.test_red_run import embedded_results
 
@@ -118,3 +125,20 @@ def test_a_shard_that_ran_no_scenario_leaves_the_others_report(tmp_path: Path) -
     (ran / "1-result.json").write_text(json.dumps(result))
     index = render([ran, idle], tmp_path / "html")
     assert embedded_results(index)["Red on purpose"]["status"] == "failed"
+
+
+def test_the_shards_environments_merge_into_one_that_names_each_shards_selection(
+    tmp_path: Path,
+) -> None:
+    shards = []
+    for index, host in enumerate(["guest", "guest"]):
+        folder = tmp_path / f"shard-{index}"
+        folder.mkdir()
+        (folder / "environment.properties").write_text(
+            f"target=bluez\nscenarios\\ selected=122 in shard {index}/2\nhost={host}\n"
+        )
+        shards.append(folder)
+    shards.append(tmp_path / "shard-without-results")
+    assert merged_environment(shards) == (
+        "target=bluez\nscenarios\\ selected=122 in shard 0/2; 122 in shard 1/2\nhost=guest\n"
+    )
