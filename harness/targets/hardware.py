@@ -93,11 +93,9 @@ async def drop_links_on_client(bench: Bench, addresses: Collection[str]) -> None
     wanted = {address.upper() for address in addresses}
 
     async def drop(bus: MessageBus, adapter: str) -> None:
-        from simulator.radio.bluez_host import address_of, drop_link, peers
+        from simulator.radio.bluez_host import drop_links
 
-        for path, props in (await peers(bus, adapter)).items():
-            if address_of(path) in wanted and props.get("Connected"):
-                await drop_link(bus, path, str(props.get("AddressType", "public")))
+        await drop_links(bus, adapter, wanted)
 
     if wanted:
         await on_bench_bluez(bench, drop)

@@ -30,6 +30,9 @@ ADAPTER = "org.bluez.Adapter1"
 DEVICE = "org.bluez.Device1"
 PROPERTIES = "org.freedesktop.DBus.Properties"
 AGENT_PATH = "/org/iqoshil/simulator/agent"
+BTMGMT_SECONDS = 5.0
+"""For btmgmt to send one Disconnect: it answers in milliseconds, or hangs on a
+controller that does not."""
 
 
 def address_of(device_path: str) -> str:
@@ -76,7 +79,9 @@ async def drop_link(bus: MessageBus, device_path: str, address_type: str) -> Non
     BlueZ's own Device1.Disconnect and RemoveDevice wait DISCONNECT_TIMER (2 s)
     for profiles to let go before the link goes, which would add 2 s to every
     scenario; and this Python has no AF_BLUETOOTH socket to speak mgmt itself.
-    Without btmgmt, the D-Bus way still works, slowly."""
+    Without btmgmt, the D-Bus way still works, slowly. A btmgmt that does not
+    answer within BTMGMT_SECONDS is killed, and the link left to whoever ends it
+    next (a forget, the app's own disconnect)."""
     index = adapter_of(device_path).removeprefix("hci")
     kind = "2" if address_type == "random" else "1"
     try:
@@ -88,7 +93,19 @@ async def drop_link(bus: MessageBus, device_path: str, address_type: str) -> Non
         with contextlib.suppress(BluezError):
             await call(bus, device_path, DEVICE, "Disconnect")
         return
-    await process.wait()
+    try:
+        async with asyncio.timeout(BTMGMT_SECONDS):
+            await process.wait()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def drop_links(bus: MessageBus, adapter: str, addresses: set[str] | None = None) -> None:
+    """End the links of `adapter` to these peers (all when None) at once."""
+    for path, props in (await peers(bus, adapter)).items():
+        if props.get("Connected") and (addresses is None or address_of(path) in addresses):
+            await drop_link(bus, path, str(props.get("AddressType", "public")))
 
 
 async def register_agent(bus: MessageBus) -> None:
@@ -238,9 +255,7 @@ class BluezController:
 
     async def disconnect(self) -> None:
         """Drop every link at once, as a device that stops talking mid-operation."""
-        for path, props in (await peers(self.bus, self.adapter)).items():
-            if props.get("Connected"):
-                await drop_link(self.bus, path, str(props.get("AddressType", "public")))
+        await drop_links(self.bus, self.adapter)
 
     async def forget_peers(self, addresses: set[str] | None = None) -> None:
         """Remove these peers (all when None): their links, then their bonds."""
@@ -251,11 +266,10 @@ async def forget_peers(bus: MessageBus, adapter: str, addresses: set[str] | None
     """Remove these peers of `adapter` (all when None): their links, then their bonds.
     A process that serves devices calls it for all peers once, at its start: a new
     device holds no bond, and a killed predecessor leaves its bonds in BlueZ."""
-    for path, props in (await peers(bus, adapter)).items():
+    await drop_links(bus, adapter, addresses)
+    for path in await peers(bus, adapter):
         address = address_of(path)
         if addresses is None or address in addresses:
-            if props.get("Connected"):
-                await drop_link(bus, path, str(props.get("AddressType", "public")))
             await forget(bus, adapter, address)
 
 

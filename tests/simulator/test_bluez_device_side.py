@@ -3,6 +3,8 @@ would call, and what the bless adapter asks of its controller when the device
 changes. The whole path over a real BlueZ runs in the bluez lane (tox -e bluez)."""
 
 import asyncio
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +15,9 @@ from iqos.protocol.scp import Node
 from simulator.clock import SimulatedClock
 from simulator.device import SimulatedDevice
 from simulator.profile import find_profile
+from simulator.radio import bluez_host
 from simulator.radio.bless_gatt import BlessPeripheral, LinkDropped, all_primary, gatt_tree
-from simulator.radio.bluez_host import adapter_of, address_of
+from simulator.radio.bluez_host import adapter_of, address_of, drop_link
 from simulator.radio.bluez_objects import LEAdvertisement
 from tests.simulator.test_bless_gatt import RecordingServer
 
@@ -305,3 +308,19 @@ def test_every_service_of_blesss_application_is_served_as_primary() -> None:
     by_bless, served = asyncio.run(primaries())
     assert by_bless == [True, False], "bless changed: all_primary may no longer be needed"
     assert served == [True, True]
+
+
+def test_a_btmgmt_that_hangs_is_killed_at_its_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A controller that never answers must not hold a scenario's release for ever."""
+    btmgmt = tmp_path / "btmgmt"
+    btmgmt.write_text("#!/bin/sh\nexec sleep 60\n")
+    btmgmt.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setattr(bluez_host, "BTMGMT_SECONDS", 0.2)
+    began = time.monotonic()
+    no_bus: Any = None  # the btmgmt path never calls D-Bus
+    peer = "/org/bluez/hci1/dev_" + PEER.replace(":", "_")
+    asyncio.run(drop_link(no_bus, peer, "public"))
+    assert time.monotonic() - began < 5
